@@ -32,13 +32,17 @@ def sigmoid(z: Array) -> Array:
     Computed as :math:`\exp(-\log(1 + e^{-z}))` with ``logaddexp``, so no overflow
     warning for large :math:`|z|`: :math:`\sigma(-10^4) = 0`, :math:`\sigma(10^4) = 1`.
     """
-    return np.exp(-np.logaddexp(0, -z)).astype(z.dtype, copy=False)
+    return np.exp(-np.logaddexp(0, -z))
 
 
 def sigmoid_prime(z: Array) -> Array:
-    r"""Return :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))` (eq-sigmoid-derivative)."""
-    s = sigmoid(z)
-    return s * (1 - s)
+    r"""Return :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))` (eq-sigmoid-derivative).
+
+    Computed as :math:`\sigma(z)\,\sigma(-z)`, the same number since
+    :math:`1 - \sigma(z) = \sigma(-z)`, without the cancellation in :math:`1 - \sigma(z)`
+    that costs relative accuracy for large z.
+    """
+    return sigmoid(z) * sigmoid(-z)
 
 
 def tanh(z: Array) -> Array:
@@ -59,7 +63,8 @@ def relu(z: Array) -> Array:
 
 def relu_prime(z: Array) -> Array:
     r"""Return :math:`[z > 0]` (eq-relu-derivative); at the kink :math:`z = 0` we take 0."""
-    return (z > 0).astype(z.dtype)
+    z = np.asarray(z)
+    return (z > 0).astype(z.dtype if z.dtype.kind == "f" else np.float64)
 
 
 def softmax(z: Array) -> Array:

@@ -1,0 +1,84 @@
+"""The site: it builds with zero warnings, executing every notebook, and needs no network."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+JB = str(Path(sys.executable).parent / "jupyter-book")
+BUILD = [JB, "build", str(ROOT), "-n", "-W", "--keep-going"]
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+@pytest.fixture(scope="session")
+def build_log() -> str:
+    """Build the book once per session (jupyter-cache re-executes only changed notebooks)."""
+    done = subprocess.run(BUILD, cwd=ROOT, capture_output=True, text=True)
+    log = done.stdout + done.stderr
+    (ROOT / "_build").mkdir(exist_ok=True)
+    (ROOT / "_build" / "build.log").write_text(log)
+    assert done.returncode == 0, log[-5000:]
+    return log
+
+
+def test_book_builds_without_warnings(build_log):
+    # The kernel process's own notice about its local transport is not a Sphinx warning.
+    warnings = [
+        line for line in build_log.splitlines()
+        if re.search(r"WARNING|ERROR", line) and not line.startswith("[IPKernelApp]")
+    ]
+    assert warnings == [], "\n".join(warnings)
+
+
+def test_every_toc_page_is_built(build_log):
+    for page in toc_pages():
+        assert (HTML / f"{page}.html").is_file(), page
+
+
+def test_math_is_served_from_the_site_itself(build_log):
+    mathjax = HTML / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").is_file()
+    assert any((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    for page in toc_pages():
+        html = (HTML / f"{page}.html").read_text()
+        scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
+        remote = [s for s in scripts if s.startswith(("http:", "https:", "//"))]
+        assert remote == [], f"{page} loads scripts from the network: {remote}"
+    chapter = (HTML / "chapters" / "01_derivatives.html").read_text()
+    assert "_static/mathjax/tex-chtml.js" in chapter
+
+
+def test_an_execution_error_fails_the_build(tmp_path):
+    """A notebook whose cell raises must make the build fail, not render a traceback."""
+    import nbformat
+
+    (tmp_path / "_config.yml").write_text(
+        "title: t\nexecute:\n  execute_notebooks: force\n  allow_errors: false\n"
+    )
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: broken\n")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Broken"),
+        nbformat.v4.new_code_cell("assert 1 + 1 == 3, 'a wrong formula'"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    done = subprocess.run(
+        [JB, "build", str(tmp_path), "-W", "--keep-going"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode != 0
+    assert "Executing notebook failed" in done.stdout + done.stderr
+    report = tmp_path / "_build" / "html" / "reports" / "broken.err.log"
+    assert "a wrong formula" in report.read_text()

@@ -1,0 +1,38 @@
+"""Re-execute notebooks in place, top to bottom, so their stored outputs are current.
+
+Usage: python tools/execute_notebooks.py [chapters/01_derivatives.ipynb ...]
+(no argument: every notebook in chapters/). Outputs are deterministic: the chapters
+seed their generators, and no timing metadata is recorded.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+TIMEOUT = 600  # seconds per cell, as in _config.yml
+
+
+def execute(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(
+        nb, timeout=TIMEOUT, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+    print(f"executed {path.relative_to(CHAPTERS.parent)}")
+
+
+def main(paths: list[str]) -> None:
+    for path in [Path(p).resolve() for p in paths] or sorted(CHAPTERS.glob("*.ipynb")):
+        execute(path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
