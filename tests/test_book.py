@@ -2,35 +2,8 @@
 
 import re
 import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-HTML = ROOT / "_build" / "html"
-JB = str(Path(sys.executable).parent / "jupyter-book")
-BUILD = [JB, "build", str(ROOT), "-n", "-W", "--keep-going"]
-
-
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
-
-
-@pytest.fixture(scope="session")
-def build_log() -> str:
-    """Build the book once per session (jupyter-cache re-executes only changed notebooks)."""
-    done = subprocess.run(BUILD, cwd=ROOT, capture_output=True, text=True)
-    log = done.stdout + done.stderr
-    (ROOT / "_build").mkdir(exist_ok=True)
-    (ROOT / "_build" / "build.log").write_text(log)
-    assert done.returncode == 0, log[-5000:]
-    return log
+from conftest import HTML, JB, toc_pages
 
 
 def test_book_builds_without_warnings(build_log):
