@@ -15,6 +15,8 @@ CACHE := _build/.jupyter_cache
 PACKAGE := $(wildcard code/backprop/*.py)
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 TEST_FLAGS ?= -n 2 --dist loadfile
+# the browser tests drive Debian's Chromium (playwright's own browser download needs the internet)
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: book test lint serve lab notebooks bench clean setup
 
@@ -37,7 +39,11 @@ book: $(STAMP) $(CACHE)/.package-stamp
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The site is in $(abspath _build/html)/index.html (make serve shows it)."
 
-test: $(STAMP) $(CACHE)/.package-stamp
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+test: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
 	$(BIN)/ruff check code tests tools _ext chapters
 	$(BIN)/python -m pytest $(TEST_FLAGS) $(NBVAL) tests chapters
 

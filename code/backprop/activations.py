@@ -114,15 +114,11 @@ class Activation:
         return f"Activation({self.name!r})"
 
 
-def _elementwise(name: str, f: Callable, f_prime: Callable) -> Activation:
-    return Activation(name, f, lambda z, a, g: g * f_prime(z))
-
-
 ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation("identity", identity, lambda z, a, g: g),
     "sigmoid": Activation("sigmoid", sigmoid, lambda z, a, g: g * a * (1 - a)),
     "tanh": Activation("tanh", tanh, lambda z, a, g: g * (1 - a * a)),
-    "relu": _elementwise("relu", relu, relu_prime),
+    "relu": Activation("relu", relu, lambda z, a, g: g * relu_prime(z)),
     "softmax": Activation("softmax", softmax, lambda z, a, g: softmax_vjp(a, g)),
 }
 

@@ -7,9 +7,14 @@ and the check raises if the two sides differ.
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 import sympy as sp
 from numpy.typing import ArrayLike
+
+from .gradcheck import relative_error
 
 RTOL = 1e-7  # numeric agreement demanded of float64 computations
 
@@ -61,9 +66,6 @@ def check_equation(
 
 def check_equations(label: str, pairs: list[tuple[object, object]], **kw) -> None:
     """Verify ``label`` on several (lhs, rhs) pairs (e.g. several sizes n); print one line."""
-    import contextlib
-    import io
-
     for lhs, rhs in pairs:
         with contextlib.redirect_stdout(io.StringIO()):
             check_equation(label, lhs, rhs, **kw)
@@ -75,8 +77,6 @@ def assert_close(name: str, a: ArrayLike, b: ArrayLike, rtol: float = RTOL) -> N
 
     The error itself is not printed: its last digits depend on the BLAS and the machine.
     """
-    from .gradcheck import relative_error
-
     err = relative_error(a, b)
     if not err <= rtol:
         raise AssertionError(f"{name}: relative error {err:.1e} exceeds {rtol:.0e}")
