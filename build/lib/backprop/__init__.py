@@ -1,0 +1,51 @@
+"""backprop: the NumPy package of the course *The mathematics of backpropagation*.
+
+Rows are examples: X (N, n_in), W (n_in, n_out), Z = X W + b. float64 by default.
+"""
+
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    get_activation,
+    identity,
+    identity_prime,
+    relu,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    softmax,
+    softmax_jacobian,
+    softmax_vjp,
+    tanh,
+    tanh_prime,
+)
+from .equations import assert_close, check_equation, check_equations
+from .gradcheck import FD_STEP, gradcheck, numerical_gradient, relative_error
+from .init import init_std, init_weights
+from .layers import Dense
+from .losses import (
+    LOSSES,
+    Loss,
+    binary_cross_entropy,
+    binary_cross_entropy_grad,
+    cross_entropy,
+    cross_entropy_grad,
+    get_loss,
+    half_sse,
+    half_sse_grad,
+    log_softmax,
+    mse,
+    mse_grad,
+)
+from .network import MLP
+from .optim import gradient_descent, sgd_step
+
+__all__ = [
+    "ACTIVATIONS", "FD_STEP", "LOSSES", "MLP", "Activation", "Dense", "Loss",
+    "assert_close", "binary_cross_entropy", "binary_cross_entropy_grad", "check_equation",
+    "check_equations", "cross_entropy", "cross_entropy_grad", "get_activation", "get_loss",
+    "gradcheck", "gradient_descent", "half_sse", "half_sse_grad", "identity", "identity_prime",
+    "init_std", "init_weights", "log_softmax", "mse", "mse_grad", "numerical_gradient",
+    "relative_error", "relu", "relu_prime", "sgd_step", "sigmoid", "sigmoid_prime", "softmax",
+    "softmax_jacobian", "softmax_vjp", "tanh", "tanh_prime",
+]

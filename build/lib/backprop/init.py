@@ -1,0 +1,42 @@
+"""Seeded weight initialisation: W of shape (n_in, n_out) drawn with a stated variance.
+
+Chapter: :doc:`chapters/13_deep_networks` derives the variances.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+SCHEMES = ("xavier", "he", "normal")
+
+
+def init_std(n_in: int, n_out: int, scheme: str = "xavier") -> float:
+    r"""Return the standard deviation of the weights for ``scheme``.
+
+    xavier (Glorot): :math:`\sqrt{2/(n_{in} + n_{out})}`; he: :math:`\sqrt{2/n_{in}}`;
+    normal: 1 (Nielsen's ``np.random.randn``, which makes deep sigmoid nets saturate).
+    """
+    if scheme == "xavier":
+        return float(np.sqrt(2.0 / (n_in + n_out)))
+    if scheme == "he":
+        return float(np.sqrt(2.0 / n_in))
+    if scheme == "normal":
+        return 1.0
+    raise ValueError(f"init_std: unknown scheme {scheme!r}; choose one of {SCHEMES}")
+
+
+def init_weights(
+    n_in: int,
+    n_out: int,
+    rng: np.random.Generator,
+    scheme: str = "xavier",
+    dtype: DTypeLike = np.float64,
+) -> tuple[NDArray, NDArray]:
+    """Return ``(W, b)``: W of shape (n_in, n_out) ~ N(0, std^2), b = 0 of shape (n_out,)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"init_weights: rng must be a numpy.random.Generator, got {type(rng)}")
+    if n_in < 1 or n_out < 1:
+        raise ValueError(f"init_weights: sizes must be positive, got n_in={n_in}, n_out={n_out}")
+    W = rng.normal(0.0, init_std(n_in, n_out, scheme), size=(n_in, n_out)).astype(dtype)
+    return W, np.zeros(n_out, dtype=dtype)

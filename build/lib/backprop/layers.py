@@ -1,0 +1,95 @@
+"""A dense layer: z = x W + b, a = g(z); backward applies BP1/BP2 and the weight gradients.
+
+Shapes (rows are examples): x (N, n_in), W (n_in, n_out), b (n_out,), z and a (N, n_out).
+Chapter: :doc:`chapters/06_three_equations`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_float_array
+from .activations import Activation, get_activation
+from .init import init_weights
+
+
+class Dense:
+    """A fully connected layer with activation ``g``.
+
+    ``forward`` caches x, z, a; ``backward`` reads them, sets ``grad_W`` and ``grad_b``
+    and returns dL/dx. Calling ``backward`` before ``forward`` raises ``RuntimeError``.
+    """
+
+    def __init__(self, W: ArrayLike, b: ArrayLike, activation: str | Activation = "identity"):
+        W = as_float_array(W, "W", "Dense", ndim=2)
+        b = as_float_array(b, "b", "Dense", ndim=1)
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"Dense: b has shape {b.shape}, expected ({W.shape[1]},) for W {W.shape}")
+        if b.dtype != W.dtype:
+            raise TypeError(f"Dense: b has dtype {b.dtype} but W has dtype {W.dtype}")
+        self.W, self.b = W, b
+        self.g = get_activation(activation)
+        self.grad_W = np.zeros_like(W)
+        self.grad_b = np.zeros_like(b)
+        self.delta: NDArray | None = None  # dL/dz from the last backward
+        self._cache: tuple[NDArray, NDArray, NDArray] | None = None
+
+    @classmethod
+    def init(
+        cls,
+        n_in: int,
+        n_out: int,
+        rng: np.random.Generator,
+        activation: str | Activation = "identity",
+        scheme: str = "xavier",
+        dtype=np.float64,
+    ) -> Dense:
+        """Return a layer with seeded weights (see :func:`backprop.init.init_weights`)."""
+        return cls(*init_weights(n_in, n_out, rng, scheme, dtype), activation)
+
+    def forward(self, x: ArrayLike) -> NDArray:
+        r"""Return :math:`a = g(xW + b)` (eq-forward-layer); x (N, n_in) -> a (N, n_out)."""
+        x = as_float_array(x, "x", "Dense.forward", ndim=2)
+        if x.shape[1] != self.W.shape[0]:
+            raise ValueError(f"Dense.forward: x has shape {x.shape}, expected (N, {self.W.shape[0]})")
+        if x.dtype != self.W.dtype:
+            raise TypeError(f"Dense.forward: x has dtype {x.dtype} but W has dtype {self.W.dtype}")
+        z = x @ self.W
+        z += self.b
+        a = self.g(z)
+        self._cache = (x, z, a)
+        return a
+
+    def backward(self, grad_a: ArrayLike) -> NDArray:
+        r"""Set ``grad_W``, ``grad_b`` from dL/da and return dL/dx.
+
+        :math:`\delta = \partial L/\partial z = g'(z) \odot \partial L/\partial a` (BP1/BP2),
+        :math:`\partial L/\partial W = x^\top \delta` (BP4), :math:`\partial L/\partial b = \sum_n \delta_n`
+        (BP3), :math:`\partial L/\partial x = \delta W^\top`. grad_a (N, n_out) -> (N, n_in).
+        """
+        if self._cache is None:
+            raise RuntimeError("Dense.backward called before forward")
+        x, z, a = self._cache
+        grad_a = np.asarray(grad_a)
+        if grad_a.shape != a.shape:
+            raise ValueError(f"Dense.backward: grad_a has shape {grad_a.shape}, expected {a.shape}")
+        delta = self.g.vjp(z, a, grad_a)  # (BP1) at the output, (BP2) inside
+        np.matmul(x.T, delta, out=self.grad_W)  # (BP4)
+        np.sum(delta, axis=0, out=self.grad_b)  # (BP3)
+        self.delta = delta
+        return delta @ self.W.T
+
+    @property
+    def params(self) -> tuple[NDArray, NDArray]:
+        """The parameters ``(W, b)``, updated in place by the optimiser."""
+        return self.W, self.b
+
+    @property
+    def grads(self) -> tuple[NDArray, NDArray]:
+        """The gradients ``(grad_W, grad_b)`` from the last ``backward``."""
+        return self.grad_W, self.grad_b
+
+    def __repr__(self) -> str:
+        n_in, n_out = self.W.shape
+        return f"Dense({n_in} -> {n_out}, {self.g.name}, {self.W.dtype})"

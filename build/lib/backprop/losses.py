@@ -1,0 +1,139 @@
+"""Loss functions L(a, y) averaged over a batch, with their gradients dL/da.
+
+Rows are examples: ``a`` (the network's output, or its logits) and ``y`` have shape
+(N, k). The 1/N of the batch mean lives here, and only here: layers never rescale.
+Chapters: :doc:`chapters/01_derivatives`, :doc:`chapters/05_cross_entropy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_float_array, same_shape
+from .activations import sigmoid, softmax
+
+Array = NDArray[np.floating]
+
+
+def _pair(a: ArrayLike, y: ArrayLike, where: str) -> tuple[Array, Array]:
+    a = as_float_array(a, "a", where, ndim=2)
+    y = as_float_array(y, "y", where, ndim=2)
+    same_shape(a, y, "a, y", where)
+    return a, y
+
+
+def half_sse(a: ArrayLike, y: ArrayLike) -> float:
+    r"""Return :math:`L = \frac{1}{2N}\sum_{n,i} (a_{ni} - y_{ni})^2`; a, y of shape (N, k).
+
+    For one example this is Mazur's :math:`E = \sum_i \tfrac12 (y_i - a_i)^2`.
+    """
+    a, y = _pair(a, y, "half_sse")
+    return float(0.5 * np.sum((a - y) ** 2) / a.shape[0])
+
+
+def half_sse_grad(a: ArrayLike, y: ArrayLike) -> Array:
+    r"""Return :math:`\partial L/\partial a = (a - y)/N` (eq-half-sse-derivative); shape (N, k)."""
+    a, y = _pair(a, y, "half_sse_grad")
+    return (a - y) / a.shape[0]
+
+
+def mse(a: ArrayLike, y: ArrayLike) -> float:
+    r"""Return :math:`L = \frac{1}{Nk}\sum_{n,i} (a_{ni} - y_{ni})^2`; a, y of shape (N, k)."""
+    a, y = _pair(a, y, "mse")
+    return float(np.mean((a - y) ** 2))
+
+
+def mse_grad(a: ArrayLike, y: ArrayLike) -> Array:
+    r"""Return :math:`\partial L/\partial a = 2(a - y)/(Nk)`; shape (N, k)."""
+    a, y = _pair(a, y, "mse_grad")
+    return 2 * (a - y) / a.size
+
+
+def _targets(z: Array, y: ArrayLike, where: str) -> Array:
+    """One-hot targets for logits ``z`` (N, k) from labels (N,) or probabilities (N, k)."""
+    y = np.asarray(y)
+    if y.ndim == 1 and y.dtype.kind in "iu":
+        if y.shape[0] != z.shape[0]:
+            raise ValueError(f"{where}: {y.shape[0]} labels for a batch of {z.shape[0]} rows")
+        if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
+            raise ValueError(f"{where}: labels must lie in 0..{z.shape[1] - 1}")
+        return np.eye(z.shape[1], dtype=z.dtype)[y]
+    y = as_float_array(y, "y", where, ndim=2)
+    same_shape(z, y, "z, y", where)
+    return y
+
+
+def log_softmax(z: Array) -> Array:
+    r"""Return :math:`\log s_i = z_i - m - \log\sum_j e^{z_j - m}` along the last axis, m = max z."""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def cross_entropy(z: ArrayLike, y: ArrayLike) -> float:
+    r"""Return :math:`L = -\frac1N \sum_{n,i} y_{ni} \log \operatorname{softmax}(z_n)_i` from logits.
+
+    ``z`` (N, k) are logits (not probabilities); ``y`` is one-hot or probabilities (N, k),
+    or integer labels (N,). Uses log-softmax, so it stays finite for :math:`|z| \le 10^4`.
+    """
+    z = as_float_array(z, "z", "cross_entropy", ndim=2)
+    y = _targets(z, y, "cross_entropy")
+    return float(-np.sum(y * log_softmax(z)) / z.shape[0])
+
+
+def cross_entropy_grad(z: ArrayLike, y: ArrayLike) -> Array:
+    r"""Return :math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/N` (eq-ce-softmax-grad)."""
+    z = as_float_array(z, "z", "cross_entropy_grad", ndim=2)
+    y = _targets(z, y, "cross_entropy_grad")
+    return (softmax(z) - y) / z.shape[0]
+
+
+def binary_cross_entropy(z: ArrayLike, y: ArrayLike) -> float:
+    r"""Return :math:`L = \frac1N \sum_{n,i} [\log(1 + e^{z_{ni}}) - y_{ni} z_{ni}]` from logits.
+
+    This equals :math:`-\frac1N\sum [y \log\sigma(z) + (1-y)\log(1-\sigma(z))]`
+    (eq-bce-logits), computed with ``logaddexp`` so it stays finite for any finite z.
+    z, y of shape (N, k), y in [0, 1].
+    """
+    z, y = _pair(z, y, "binary_cross_entropy")
+    return float(np.sum(np.logaddexp(0, z) - y * z) / z.shape[0])
+
+
+def binary_cross_entropy_grad(z: ArrayLike, y: ArrayLike) -> Array:
+    r"""Return :math:`\partial L/\partial z = (\sigma(z) - y)/N` (eq-bce-derivative); shape (N, k)."""
+    z, y = _pair(z, y, "binary_cross_entropy_grad")
+    return (sigmoid(z) - y) / z.shape[0]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss with its gradient: ``value(a, y) -> float``, ``grad(a, y) -> dL/da``."""
+
+    name: str
+    value: Callable[[ArrayLike, ArrayLike], float]
+    grad: Callable[[ArrayLike, ArrayLike], Array]
+
+    def __repr__(self) -> str:
+        return f"Loss({self.name!r})"
+
+
+LOSSES: dict[str, Loss] = {
+    "half_sse": Loss("half_sse", half_sse, half_sse_grad),
+    "mse": Loss("mse", mse, mse_grad),
+    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad),
+    "binary_cross_entropy": Loss(
+        "binary_cross_entropy", binary_cross_entropy, binary_cross_entropy_grad
+    ),
+}
+
+
+def get_loss(name: str | Loss) -> Loss:
+    """Return the loss called ``name`` (or ``name`` itself if it is one)."""
+    if isinstance(name, Loss):
+        return name
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
+    return LOSSES[name]

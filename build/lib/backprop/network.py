@@ -1,0 +1,97 @@
+"""A multilayer perceptron: a stack of Dense layers, with forward and backward passes.
+
+Chapter: :doc:`chapters/06_three_equations` (the L-layer algorithm as a loop).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .activations import Activation
+from .layers import Dense
+from .losses import Loss, get_loss
+
+
+class MLP:
+    """Layers ``l = 1..L`` applied in order: :math:`a^l = g^l(a^{l-1} W^l + b^l)`, :math:`a^0 = X`."""
+
+    def __init__(self, layers: Sequence[Dense]):
+        if not layers:
+            raise ValueError("MLP: needs at least one layer")
+        for l, (prev, nxt) in enumerate(itertools.pairwise(layers), start=1):
+            if prev.W.shape[1] != nxt.W.shape[0]:
+                raise ValueError(
+                    f"MLP: layer {l} outputs {prev.W.shape[1]} units but layer {l + 1} "
+                    f"expects {nxt.W.shape[0]}"
+                )
+        self.layers = list(layers)
+
+    @classmethod
+    def init(
+        cls,
+        sizes: Sequence[int],
+        rng: np.random.Generator,
+        activation: str | Activation = "sigmoid",
+        output: str | Activation = "identity",
+        scheme: str = "xavier",
+        dtype=np.float64,
+    ) -> MLP:
+        """Return an MLP with layer sizes ``sizes`` = [n_0, n_1, ..., n_L] and seeded weights.
+
+        Hidden layers use ``activation``, the last layer ``output`` (``identity`` gives
+        logits for :func:`backprop.losses.cross_entropy`).
+        """
+        if len(sizes) < 2:
+            raise ValueError(f"MLP.init: sizes must list at least 2 layer widths, got {list(sizes)}")
+        acts = [activation] * (len(sizes) - 2) + [output]
+        return cls([
+            Dense.init(n_in, n_out, rng, g, scheme, dtype)
+            for n_in, n_out, g in zip(sizes[:-1], sizes[1:], acts, strict=True)
+        ])
+
+    def forward(self, X: ArrayLike) -> NDArray:
+        """Return the output :math:`a^L`; X (N, n_0) -> (N, n_L). Each layer caches z and a."""
+        a = X
+        for layer in self.layers:  # feedforward
+            a = layer.forward(a)
+        return a
+
+    def backward(self, grad_out: ArrayLike) -> NDArray:
+        r"""Back-propagate :math:`\partial L/\partial a^L` (N, n_L); return :math:`\partial L/\partial X`.
+
+        Sets every layer's ``grad_W`` and ``grad_b`` (the three equations, applied from
+        layer L down to layer 1).
+        """
+        g = grad_out
+        for layer in reversed(self.layers):  # backward pass
+            g = layer.backward(g)
+        return g
+
+    def loss_and_grads(self, X: ArrayLike, Y: ArrayLike, loss: str | Loss) -> float:
+        """Forward, loss, backward: return the loss; leave the gradients on the layers."""
+        loss = get_loss(loss)
+        a = self.forward(X)
+        self.backward(loss.grad(a, Y))
+        return loss.value(a, Y)
+
+    @property
+    def params(self) -> list[NDArray]:
+        """``[W^1, b^1, ..., W^L, b^L]``, the arrays the optimiser updates in place."""
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self) -> list[NDArray]:
+        """``[dL/dW^1, dL/db^1, ...]`` in the order of :attr:`params`."""
+        return [g for layer in self.layers for g in layer.grads]
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in self.layers]
+
+    def __repr__(self) -> str:
+        acts = ", ".join(layer.g.name for layer in self.layers)
+        return f"MLP(sizes={self.sizes}, activations=[{acts}])"

@@ -1,0 +1,40 @@
+"""Gradient descent: the weight update rule w <- w - eta dL/dw.
+
+Chapter: :doc:`chapters/01_derivatives`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def sgd_step(params: Sequence[NDArray], grads: Sequence[NDArray], eta: float) -> None:
+    r"""Apply :math:`w \leftarrow w - \eta\, \partial L/\partial w` to every array, in place.
+
+    Equation eq-update-rule. Each ``grads[i]`` must have the shape of ``params[i]``.
+    """
+    if len(params) != len(grads):
+        raise ValueError(f"sgd_step: {len(params)} parameter arrays but {len(grads)} gradients")
+    if not eta > 0:
+        raise ValueError(f"sgd_step: learning rate eta must be positive, got {eta}")
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if p.shape != g.shape:
+            raise ValueError(f"sgd_step: params[{i}] has shape {p.shape} but grads[{i}] has {g.shape}")
+        p -= eta * g
+
+
+def gradient_descent(
+    grad: Callable[[float], float], w0: float, eta: float, steps: int
+) -> NDArray[np.float64]:
+    r"""Return the iterates :math:`w_0, \dots, w_T` of :math:`w_{t+1} = w_t - \eta\, L'(w_t)`.
+
+    ``grad`` is :math:`L'`, for a loss of one parameter; the result has shape (steps + 1,).
+    """
+    w = np.empty(steps + 1)
+    w[0] = w0
+    for t in range(steps):
+        w[t + 1] = w[t] - eta * grad(w[t])
+    return w
