@@ -19,6 +19,7 @@ TEST_FLAGS ?= -n 2 --dist loadfile
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: book test lint serve lab notebooks bench clean setup
+BENCH_STAMP := $(VENV)/.bench-installed
 
 setup: $(STAMP)
 
@@ -44,11 +45,11 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 test: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
-	$(BIN)/ruff check code tests tools _ext chapters
+	$(BIN)/ruff check code tests tools _ext chapters benchmarks
 	$(BIN)/python -m pytest $(TEST_FLAGS) $(NBVAL) tests chapters
 
 lint: $(STAMP)
-	$(BIN)/ruff check code tests tools _ext chapters
+	$(BIN)/ruff check code tests tools _ext chapters benchmarks
 
 serve: $(STAMP)
 	@test -f _build/html/index.html || $(MAKE) book
@@ -61,6 +62,14 @@ lab: $(STAMP)
 # Re-execute every chapter in place (after changing a chapter or code/).
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py
+
+# Speed against PyTorch (never a test): PyTorch is an optional, bench-only dependency.
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
+bench: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

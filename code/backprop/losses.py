@@ -108,13 +108,53 @@ def binary_cross_entropy_grad(z: ArrayLike, y: ArrayLike) -> Array:
     return (sigmoid(z) - y) / z.shape[0]
 
 
+def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
+    """Return ``(cross_entropy(z, y), cross_entropy_grad(z, y))``, sharing one softmax.
+
+    With m = max z per row, e = exp(z - m) and S = sum e: softmax = e / S and
+    log softmax = z - m - log S, so the exponentials are computed once.
+    """
+    z = as_float_array(z, "z", "cross_entropy", ndim=2)
+    N, k = z.shape
+    rows = np.arange(N)
+    shifted = z - z[rows, z.argmax(axis=1)][:, None]  # row maxima (argmax: faster than max on short rows)
+    e = np.exp(shifted)
+    total = np.add.reduce(e, axis=1, keepdims=True)
+    grad = e / total
+    y = np.asarray(y)
+    if y.ndim == 1 and y.dtype.kind in "iu":  # labels: index instead of building one-hot rows
+        if y.shape[0] != N:
+            raise ValueError(f"cross_entropy: {y.shape[0]} labels for a batch of {N} rows")
+        if y.min() < 0 or y.max() >= k:
+            raise ValueError(f"cross_entropy: labels must lie in 0..{k - 1}")
+        picked = rows * k + y  # flat positions of the targets
+        value = float(np.log(total).sum() - shifted.ravel()[picked].sum()) / N
+        grad.ravel()[picked] -= 1
+    else:
+        y = _targets(z, y, "cross_entropy")
+        value = float(np.sum(y * (np.log(total) - shifted))) / N
+        grad -= y
+    grad /= N
+    return value, grad
+
+
 @dataclass(frozen=True)
 class Loss:
-    """A loss with its gradient: ``value(a, y) -> float``, ``grad(a, y) -> dL/da``."""
+    """A loss with its gradient: ``value(a, y) -> float``, ``grad(a, y) -> dL/da``.
+
+    ``fused``, when given, returns both at once, sharing the work.
+    """
 
     name: str
     value: Callable[[ArrayLike, ArrayLike], float]
     grad: Callable[[ArrayLike, ArrayLike], Array]
+    fused: Callable[[ArrayLike, ArrayLike], tuple[float, Array]] | None = None
+
+    def value_and_grad(self, a: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
+        """Return ``(value(a, y), grad(a, y))``."""
+        if self.fused is not None:
+            return self.fused(a, y)
+        return self.value(a, y), self.grad(a, y)
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
@@ -123,7 +163,7 @@ class Loss:
 LOSSES: dict[str, Loss] = {
     "half_sse": Loss("half_sse", half_sse, half_sse_grad),
     "mse": Loss("mse", mse, mse_grad),
-    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad),
+    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad, cross_entropy_value_and_grad),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy", binary_cross_entropy, binary_cross_entropy_grad
     ),

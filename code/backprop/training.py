@@ -77,7 +77,7 @@ def train(
         for rows in minibatches(X.shape[0], batch_size, rng):
             batch_losses.append(net.loss_and_grads(X[rows], Y[rows], loss))
             batch_sizes.append(len(rows))
-            sgd_step(net.params, net.grads, eta)
+            sgd_step([net.flat_params], [net.flat_grads], eta)  # every W and b at once
             seen += len(rows)
             steps += 1
         history.epoch_loss.append(float(np.average(batch_losses, weights=batch_sizes)))

@@ -118,7 +118,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation("identity", identity, lambda z, a, g: g),
     "sigmoid": Activation("sigmoid", sigmoid, lambda z, a, g: g * a * (1 - a)),
     "tanh": Activation("tanh", tanh, lambda z, a, g: g * (1 - a * a)),
-    "relu": Activation("relu", relu, lambda z, a, g: g * relu_prime(z)),
+    "relu": Activation("relu", relu, lambda z, a, g: g * (z > 0)),
     "softmax": Activation("softmax", softmax, lambda z, a, g: softmax_vjp(a, g)),
 }
 

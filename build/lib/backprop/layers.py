@@ -55,30 +55,40 @@ class Dense:
             raise ValueError(f"Dense.forward: x has shape {x.shape}, expected (N, {self.W.shape[0]})")
         if x.dtype != self.W.dtype:
             raise TypeError(f"Dense.forward: x has dtype {x.dtype} but W has dtype {self.W.dtype}")
+        return self._forward(x)
+
+    def _forward(self, x: NDArray) -> NDArray:
+        """``forward`` for an input already checked (the previous layer's output)."""
         z = x @ self.W
         z += self.b
         a = self.g(z)
         self._cache = (x, z, a)
         return a
 
-    def backward(self, grad_a: ArrayLike) -> NDArray:
+    def backward(self, grad_a: ArrayLike, input_grad: bool = True) -> NDArray | None:
         r"""Set ``grad_W``, ``grad_b`` from dL/da and return dL/dx.
 
         :math:`\delta = \partial L/\partial z = g'(z) \odot \partial L/\partial a` (BP1/BP2),
         :math:`\partial L/\partial W = x^\top \delta` (BP4), :math:`\partial L/\partial b = \sum_n \delta_n`
         (BP3), :math:`\partial L/\partial x = \delta W^\top`. grad_a (N, n_out) -> (N, n_in).
+        With ``input_grad=False`` (the first layer: nobody needs dL/dX) the last product,
+        as costly as the forward pass, is skipped and None returned.
         """
         if self._cache is None:
             raise RuntimeError("Dense.backward called before forward")
+        grad_a, expected = np.asarray(grad_a), self._cache[2].shape
+        if grad_a.shape != expected:
+            raise ValueError(f"Dense.backward: grad_a has shape {grad_a.shape}, expected {expected}")
+        return self._backward(grad_a, input_grad)
+
+    def _backward(self, grad_a: NDArray, input_grad: bool = True) -> NDArray | None:
+        """``backward`` for a gradient already checked (the next layer's dL/dx)."""
         x, z, a = self._cache
-        grad_a = np.asarray(grad_a)
-        if grad_a.shape != a.shape:
-            raise ValueError(f"Dense.backward: grad_a has shape {grad_a.shape}, expected {a.shape}")
         delta = self.g.vjp(z, a, grad_a)  # (BP1) at the output, (BP2) inside
         np.matmul(x.T, delta, out=self.grad_W)  # (BP4)
-        np.sum(delta, axis=0, out=self.grad_b)  # (BP3)
+        np.add.reduce(delta, axis=0, out=self.grad_b)  # (BP3): sum over the examples
         self.delta = delta
-        return delta @ self.W.T
+        return delta @ self.W.T if input_grad else None
 
     @property
     def params(self) -> tuple[NDArray, NDArray]:

@@ -17,7 +17,12 @@ from .losses import Loss, get_loss
 
 
 class MLP:
-    """Layers ``l = 1..L`` applied in order: :math:`a^l = g^l(a^{l-1} W^l + b^l)`, :math:`a^0 = X`."""
+    """Layers ``l = 1..L`` applied in order: :math:`a^l = g^l(a^{l-1} W^l + b^l)`, :math:`a^0 = X`.
+
+    All parameters live in one flat array, and all gradients in another: each layer's
+    ``W``, ``b``, ``grad_W``, ``grad_b`` are views into them (the layers' arrays are
+    copied in). Update them in place; an SGD step on ``flat_params`` updates them all.
+    """
 
     def __init__(self, layers: Sequence[Dense]):
         if not layers:
@@ -28,7 +33,23 @@ class MLP:
                     f"MLP: layer {l} outputs {prev.W.shape[1]} units but layer {l + 1} "
                     f"expects {nxt.W.shape[0]}"
                 )
+        dtypes = {layer.W.dtype for layer in layers}
+        if len(dtypes) > 1:
+            raise TypeError(f"MLP: layers mix dtypes {sorted(map(str, dtypes))}; use one")
         self.layers = list(layers)
+        total = sum(p.size for layer in self.layers for p in layer.params)
+        self.flat_params = np.empty(total, dtype=dtypes.pop())
+        self.flat_grads = np.zeros_like(self.flat_params)
+        offset = 0
+        for layer in self.layers:
+            for name in ("W", "b"):
+                value = getattr(layer, name)
+                span = slice(offset, offset + value.size)
+                view = self.flat_params[span].reshape(value.shape)
+                view[...] = value
+                setattr(layer, name, view)
+                setattr(layer, f"grad_{name}", self.flat_grads[span].reshape(value.shape))
+                offset += value.size
 
     @classmethod
     def init(
@@ -55,28 +76,29 @@ class MLP:
 
     def forward(self, X: ArrayLike) -> NDArray:
         """Return the output :math:`a^L`; X (N, n_0) -> (N, n_L). Each layer caches z and a."""
-        a = X
-        for layer in self.layers:  # feedforward
-            a = layer.forward(a)
+        a = self.layers[0].forward(X)  # checks X once
+        for layer in self.layers[1:]:  # feedforward
+            a = layer._forward(a)
         return a
 
-    def backward(self, grad_out: ArrayLike) -> NDArray:
-        r"""Back-propagate :math:`\partial L/\partial a^L` (N, n_L); return :math:`\partial L/\partial X`.
+    def backward(self, grad_out: ArrayLike, input_grad: bool = False) -> NDArray | None:
+        r"""Back-propagate :math:`\partial L/\partial a^L` (N, n_L) through every layer.
 
         Sets every layer's ``grad_W`` and ``grad_b`` (the three equations, applied from
-        layer L down to layer 1).
+        layer L down to layer 1). Returns :math:`\partial L/\partial X` if ``input_grad``,
+        else None (and skips computing it).
         """
-        g = grad_out
-        for layer in reversed(self.layers):  # backward pass
-            g = layer.backward(g)
+        g = self.layers[-1].backward(grad_out, input_grad=len(self.layers) > 1 or input_grad)
+        for l in range(len(self.layers) - 2, -1, -1):  # backward pass, l counts down
+            g = self.layers[l]._backward(g, input_grad=l > 0 or input_grad)
         return g
 
     def loss_and_grads(self, X: ArrayLike, Y: ArrayLike, loss: str | Loss) -> float:
         """Forward, loss, backward: return the loss; leave the gradients on the layers."""
         loss = get_loss(loss)
-        a = self.forward(X)
-        self.backward(loss.grad(a, Y))
-        return loss.value(a, Y)
+        value, grad = loss.value_and_grad(self.forward(X), Y)
+        self.backward(grad)
+        return value
 
     @property
     def params(self) -> list[NDArray]:

@@ -1,0 +1,246 @@
+"""`make bench`: one training step of backprop's MLP against PyTorch CPU eager.
+
+A step is forward, cross-entropy loss, backward and an SGD update, on the same
+architecture (ReLU hidden layer, softmax cross-entropy), data and initial weights. Runs
+are paired (ours, PyTorch, ours, PyTorch, ...) and medians reported. Before timing, the
+two must compute the same gradients in float64 (relative error <= 1e-10), or the script
+fails. Writes benchmarks/results.json and prints a table. Never run as a test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import backprop as bp
+from backprop.engine import Value  # noqa: F401  (the scalar engine, timed below)
+from backprop.scalar_nn import ScalarMLP
+
+HERE = Path(__file__).resolve().parent
+ETA = 0.01
+AGREEMENT = 1e-10
+PAIRS = 9  # paired repetitions per case; each repetition times a block of steps
+BLOCK_SECONDS = 0.02  # a timed block lasts at least this long
+# NumPy's OpenBLAS threads and PyTorch's OpenMP threads spin for a while after their last
+# job; without a pause each library's timed block would compete with the other's
+# spinning threads (PyTorch was measured 2-70x slower that way).
+SETTLE_SECONDS = 0.25
+CASES = [
+    ((64, 32, 10), 1),
+    ((64, 32, 10), 32),
+    ((64, 32, 10), 64),
+    ((784, 256, 10), 64),
+    ((784, 256, 10), 1024),
+]
+TARGETS = {"small_ratio": 0.25, "ratio": 1.0, "roof_fraction_f32_1024": 0.70, "scalar_speedup": 1000}
+
+
+def make_case(sizes, batch, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    net = bp.MLP.init(list(sizes), rng, activation="relu", dtype=dtype)
+    X = rng.normal(size=(batch, sizes[0])).astype(dtype)
+    y = rng.integers(0, sizes[-1], batch)
+    return net, X, y
+
+
+def torch_model(net, torch, dtype):
+    """The same network in PyTorch; nn.Linear stores W transposed (the one transpose)."""
+    tdtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
+    layers = []
+    for i, layer in enumerate(net.layers):
+        lin = torch.nn.Linear(*layer.W.shape, dtype=tdtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(layer.W.T.copy()))
+            lin.bias.copy_(torch.from_numpy(layer.b.copy()))
+        layers.append(lin)
+        if i < len(net.layers) - 1:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    return model, torch.optim.SGD(model.parameters(), lr=ETA)
+
+
+def ours_step(net, X, y):
+    net.loss_and_grads(X, y, "cross_entropy")
+    bp.sgd_step([net.flat_params], [net.flat_grads], ETA)  # all parameters, one array
+
+
+def torch_step(model, opt, loss_fn, X, y):
+    opt.zero_grad(set_to_none=True)
+    loss_fn(model(X), y).backward()
+    opt.step()
+
+
+def check_agreement(torch) -> None:
+    """Same gradients in float64 on every architecture, or stop."""
+    for sizes, batch in CASES:
+        net, X, y = make_case(sizes, min(batch, 64), np.float64)
+        model, _ = torch_model(net, torch, np.float64)
+        net.loss_and_grads(X, y, "cross_entropy")
+        loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(X)), torch.from_numpy(y))
+        loss.backward()
+        linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+        for layer, lin in zip(net.layers, linears, strict=True):
+            for ours, theirs in (
+                (layer.grad_W, lin.weight.grad.numpy().T),
+                (layer.grad_b, lin.bias.grad.numpy()),
+            ):
+                err = bp.relative_error(ours, theirs)
+                if not err <= AGREEMENT:
+                    sys.exit(f"gradients disagree with PyTorch on {sizes}: relative error {err:.1e}")
+    print(f"agreement: backprop and PyTorch gradients match to <= {AGREEMENT:.0e} (float64) on every case")
+
+
+def time_block(step, min_seconds=BLOCK_SECONDS) -> float:
+    """Seconds per call of ``step``, over a block of calls lasting at least ``min_seconds``."""
+    n = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(n):
+            step()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return elapsed / n
+        n *= 2
+
+
+def settled(step) -> float:
+    """Let the other library's threads go idle, warm up, then time a block."""
+    time.sleep(SETTLE_SECONDS)
+    step()
+    return time_block(step)
+
+
+def paired(step_a, step_b, pairs=PAIRS) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(pairs):
+        a.append(settled(step_a))
+        b.append(settled(step_b))
+    return statistics.median(a), statistics.median(b)
+
+
+def matmul_roof(dtype, n=2048) -> float:
+    """FLOP/s of this machine's NumPy matmul on large square matrices (the best of 5)."""
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(n, n)).astype(dtype), rng.normal(size=(n, n)).astype(dtype)
+    A @ B
+    best = min(time_block(lambda: A @ B, 0.2) for _ in range(5))
+    return 2 * n**3 / best
+
+
+def step_flops(sizes, batch) -> int:
+    """Multiply-adds x 2 of one step: forward X W, backward x^T delta and delta W^T (not for layer 1)."""
+    layers = list(itertools.pairwise(sizes))
+    forward = sum(2 * batch * a * b for a, b in layers)
+    weight_grads = forward
+    input_grads = sum(2 * batch * a * b for a, b in layers[1:])
+    return forward + weight_grads + input_grads
+
+
+def main() -> None:
+    import torch
+
+    torch.set_num_threads(2)
+    check_agreement(torch)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    roof = {np.float32: matmul_roof(np.float32), np.float64: matmul_roof(np.float64)}
+    print(
+        f"matmul roof: float32 {roof[np.float32] / 1e9:.1f} GFLOP/s, "
+        f"float64 {roof[np.float64] / 1e9:.1f} GFLOP/s"
+    )
+    records = []
+    for sizes, batch in CASES:
+        for dtype in (np.float32, np.float64):
+            net, X, y = make_case(sizes, batch, dtype)
+            model, opt = torch_model(net, torch, dtype)
+            Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+            ours_s, torch_s = paired(
+                lambda: ours_step(net, X, y), lambda: torch_step(model, opt, loss_fn, Xt, yt)
+            )
+            flops = step_flops(sizes, batch)
+            records.append(
+                {
+                    "net": "-".join(map(str, sizes)),
+                    "batch": batch,
+                    "dtype": np.dtype(dtype).name,
+                    "ours_s": ours_s,
+                    "torch_s": torch_s,
+                    "ratio": ours_s / torch_s,
+                    "ours_roof_fraction": flops / ours_s / roof[dtype],
+                }
+            )
+    # the scalar engine on the small network, one example
+    net, X, y = make_case((64, 32, 10), 1, np.float64)
+    scalar = ScalarMLP(net)
+    Y = np.eye(10)[y]
+
+    def scalar_step():
+        L = scalar.loss(X, Y, "cross_entropy")
+        L.backward()
+
+    engine_s = time_block(scalar_step, 0.5)
+    matrix_s = next(
+        r["ours_s"] for r in records if r["net"] == "64-32-10" and r["batch"] == 1 and r["dtype"] == "float64"
+    )
+    records.append(
+        {
+            "net": "64-32-10",
+            "batch": 1,
+            "dtype": "float64",
+            "ours_s": engine_s,
+            "torch_s": None,
+            "ratio": None,
+            "engine": "scalar",
+            "matrix_speedup": engine_s / matrix_s,
+        }
+    )
+    (HERE / "results.json").write_text(json.dumps(records, indent=2))
+    report(records, roof)
+
+
+def report(records, roof) -> None:
+    print(
+        f"\n{'net':>10} {'batch':>5} {'dtype':>7} {'ours (us)':>10} {'torch (us)':>10} "
+        f"{'ratio':>6} {'roof':>6}"
+    )
+    for r in records:
+        if r["torch_s"] is None:
+            continue
+        print(
+            f"{r['net']:>10} {r['batch']:>5} {r['dtype']:>7} "
+            f"{r['ours_s'] * 1e6:>10.1f} {r['torch_s'] * 1e6:>10.1f} "
+            f"{r['ratio']:>6.2f} {100 * r['ours_roof_fraction']:>5.1f}%"
+        )
+    engine = records[-1]
+    print(
+        f"\nscalar engine, 64-32-10 batch 1: {engine['ours_s'] * 1e3:.1f} ms per step; "
+        f"the matrix code is {engine['matrix_speedup']:,.0f}x faster"
+    )
+    timed = [r for r in records if r["torch_s"] is not None]
+    small = [r for r in timed if r["net"] == "64-32-10"]
+    big32 = next(r for r in timed if r["batch"] == 1024 and r["dtype"] == "float32")
+    verdicts = {
+        f"64-32-10 ratio <= {TARGETS['small_ratio']}": all(
+            r["ratio"] <= TARGETS["small_ratio"] for r in small
+        ),
+        f"every ratio <= {TARGETS['ratio']}": all(r["ratio"] <= TARGETS["ratio"] for r in timed),
+        f">= {TARGETS['roof_fraction_f32_1024']:.0%} of the float32 roof at batch 1024": big32[
+            "ours_roof_fraction"
+        ]
+        >= TARGETS["roof_fraction_f32_1024"],
+        f"matrix >= {TARGETS['scalar_speedup']}x the scalar engine": engine["matrix_speedup"]
+        >= TARGETS["scalar_speedup"],
+    }
+    print(f"\nmachine: {platform.machine()}, numpy {np.__version__}")
+    for name, ok in verdicts.items():
+        print(f"target {'met' if ok else 'MISSED'}: {name}")
+
+
+if __name__ == "__main__":
+    main()
