@@ -111,3 +111,16 @@ def test_scalar_network_equals_matrix_backprop(hidden, loss, output):
     for g_scalar, g_matrix in zip(scalar.grads, net.grads, strict=True):
         np.testing.assert_allclose(g_scalar, g_matrix, rtol=1e-10, atol=1e-14)
     assert math.isfinite(L.data)
+
+
+def test_loop_gradients_equal_matrix_backprop():
+    from backprop.loops import loop_gradients
+
+    rng = np.random.default_rng(12)
+    net = bp.MLP.init([3, 4, 2], rng, activation="sigmoid", output="tanh")
+    X, Y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    matrix_loss = net.loss_and_grads(X, Y, "half_sse")
+    loss, grads = loop_gradients(net, X, Y)
+    assert loss == pytest.approx(matrix_loss, rel=1e-12)
+    for g_loop, g_matrix in zip(grads, net.grads, strict=True):
+        np.testing.assert_allclose(g_loop, g_matrix, rtol=1e-10, atol=1e-14)

@@ -39,3 +39,29 @@ def draw_graph(
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.7)
     ax.set_axis_off()
+
+
+def draw_value_graph(ax: Axes, root, labels: Mapping[object, str] | None = None) -> None:
+    """Draw the computation graph of an engine :class:`~backprop.engine.Value`.
+
+    Leaves on the left, ``root`` on the right (columns by depth); each node shows its
+    label or operation, its value and its gradient. ``labels`` maps nodes to names.
+    """
+    labels = labels or {}
+    order = root.topological_order()
+    hops = {id(root): 0}  # longest path to the root: leaves sit next to where they are used
+    for node in reversed(order):
+        for child in node._children:
+            hops[id(child)] = max(hops.get(id(child), 0), hops[id(node)] + 1)
+    columns: dict[int, list] = {}
+    for node in order:
+        columns.setdefault(hops[id(node)], []).append(node)
+    positions, names = {}, {}
+    for col, nodes in columns.items():
+        for row, node in enumerate(nodes):
+            key = str(id(node))
+            positions[key] = (-2.2 * col, 1.6 * (row - (len(nodes) - 1) / 2))
+            name = labels.get(node, node.label or node.op)
+            names[key] = f"{name}\n{node.data:.3f}\n∇ {node.grad:.3f}"
+    edges = [(str(id(c)), str(id(n)), "") for n in order for c in n._children]
+    draw_graph(ax, positions, edges, names)
