@@ -17,6 +17,20 @@ CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
 TIMEOUT = 600  # seconds per cell, as in _config.yml
 
 
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout (or stderr) outputs: how prints are split into chunks
+    depends on timing, and would make the stored outputs change from run to run."""
+    merged: list = []
+    for out in outputs:
+        previous = merged[-1] if merged else None
+        if (out.output_type == "stream" and previous is not None
+                and previous.output_type == "stream" and previous.name == out.name):
+            previous.text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
 def execute(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
@@ -25,6 +39,8 @@ def execute(path: Path) -> None:
     ).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, path)
     print(f"executed {path.relative_to(CHAPTERS.parent)}")
 
