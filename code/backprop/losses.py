@@ -120,7 +120,7 @@ def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Arr
     shifted = z - z[rows, z.argmax(axis=1)][:, None]  # row maxima (argmax: faster than max on short rows)
     e = np.exp(shifted)
     total = np.add.reduce(e, axis=1, keepdims=True)
-    grad = e / total
+    grad = np.divide(e, total * N, out=e)  # softmax / N, in e's memory
     y = np.asarray(y)
     if y.ndim == 1 and y.dtype.kind in "iu":  # labels: index instead of building one-hot rows
         if y.shape[0] != N:
@@ -128,13 +128,12 @@ def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Arr
         if y.min() < 0 or y.max() >= k:
             raise ValueError(f"cross_entropy: labels must lie in 0..{k - 1}")
         picked = rows * k + y  # flat positions of the targets
-        value = float(np.log(total).sum() - shifted.ravel()[picked].sum()) / N
-        grad.ravel()[picked] -= 1
+        value = float(np.add.reduce(np.log(total).ravel() - shifted.ravel()[picked])) / N
+        grad.ravel()[picked] -= 1 / N
     else:
         y = _targets(z, y, "cross_entropy")
         value = float(np.sum(y * (np.log(total) - shifted))) / N
-        grad -= y
-    grad /= N
+        grad -= y / N
     return value, grad
 
 
