@@ -146,3 +146,15 @@ def test_figures_are_opaque_so_they_stay_legible_in_dark_mode(build_log):
         image = Image.open(path).convert("RGBA")
         corners = [image.getpixel(xy) for xy in [(0, 0), (image.width - 1, image.height - 1)]]
         assert all(c == (255, 255, 255, 255) for c in corners), (path.name, corners)
+
+
+def test_solutions_are_hidden_until_opened(site, browser):
+    page, _, errors, _ = open_page(browser, f"{site}/chapters/01_derivatives.html")
+    solution = page.locator(".solution.dropdown").first
+    body = solution.locator("section, .cell, p").last
+    assert not body.is_visible(), "a solution is visible before the reader opens it"
+    solution.locator(".admonition-title, button").first.click()
+    page.wait_for_timeout(500)
+    assert body.is_visible(), "opening the solution does not show it"
+    page.close()
+    assert errors == []

@@ -138,3 +138,19 @@ def test_a_downloaded_notebook_runs_in_a_venv_without_the_package(tmp_path):
                                capture_output=True, text=True, check=True)
     assert str(env_dir) in installed.stdout  # installed into the venv, not found in the checkout
     assert sys.prefix not in installed.stdout
+
+
+def test_errata_link_to_the_cells_that_show_each_error(build_log):
+    """Every row of the errata table links to an anchor in a chapter page."""
+    errata = (HTML / "pages" / "errata.html").read_text()
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", errata, flags=re.S)[1:]  # skip the header
+    assert len(rows) >= 8
+    for row in rows:
+        links = re.findall(r'href="(\.\./chapters/[^"#]+\.html#[^"]+)"', row)
+        assert links, f"an erratum without a link to its demonstration: {row[:200]}"
+
+
+def test_citations_link_to_the_bibliography(build_log):
+    for doc in [d for d in toc_pages() if d.startswith("chapters/")]:
+        html = (HTML / f"{doc}.html").read_text()
+        assert re.search(r'href="\.\./pages/bibliography\.html#[^"]+"', html), doc
