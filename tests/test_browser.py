@@ -125,8 +125,14 @@ def test_search_finds_a_term_from_a_chapter(site, browser):
 
 def test_dark_mode_switches_the_theme(site, browser):
     page, _, errors, _ = open_page(browser, f"{site}/chapters/01_derivatives.html")
-    page.evaluate("() => document.documentElement.setAttribute('data-theme', 'dark')")
     wait_for_math(page)
+    button = page.locator(".theme-switch-button:visible").first
+    for _ in range(3):  # the switch cycles light -> dark -> auto; click as a reader would
+        if page.evaluate("() => document.documentElement.dataset.theme") == "dark":
+            break
+        button.click()
+        page.wait_for_timeout(200)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
     background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dark_01_derivatives.png"))
