@@ -3,6 +3,7 @@ repository address is written in one place, a 404 page exists, and the pages sta
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -129,8 +130,13 @@ def test_a_downloaded_notebook_runs_in_a_venv_without_the_package(tmp_path):
         "import nbformat, nbclient, sys; nb = nbformat.read(sys.argv[1], 4); "
         "nbclient.NotebookClient(nb, timeout=600, kernel_name='python3').execute(); print('ran')"
     )
+    source = tmp_path / "source"  # a copy of the package's sources: pip builds in it, not in ROOT
+    skip = shutil.ignore_patterns("*.egg-info", "__pycache__")
+    shutil.copytree(ROOT / "code", source / "code", ignore=skip)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "BACKPROP_SOURCE": str(ROOT), "MPLBACKEND": "agg"}
+           "BACKPROP_SOURCE": str(source), "MPLBACKEND": "agg"}
     done = subprocess.run([python, "-c", run, str(notebook)], cwd=tmp_path, env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
