@@ -64,6 +64,18 @@ def test_max_routes_and_relu():
     assert z.grad == 0.0
 
 
+def test_max_sends_a_tie_to_the_second_argument_so_it_agrees_with_relu():
+    # relu'(0) = 0 (eq-relu-derivative), so x.max(0) at x = 0 must give x no gradient
+    for z in (0.0, -0.0, 1e-300, -1e-300, 3.0):
+        via_max, via_relu = Value(z), Value(z)
+        via_max.max(0.0).backward()
+        via_relu.relu().backward()
+        assert via_max.grad == via_relu.grad, z
+    a, b = Value(1.5), Value(1.5)
+    (a.max(b) * 2.0).backward()
+    assert (a.grad, b.grad) == (0.0, 2.0)
+
+
 def test_sigmoid_is_stable():
     assert Value(-1000.0).sigmoid().data == 0.0
     assert Value(1000.0).sigmoid().data == 1.0

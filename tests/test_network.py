@@ -110,8 +110,8 @@ def test_dtype_mismatch_is_refused():
 
 @pytest.mark.parametrize("bad, error, message", [
     (np.zeros((0, 3)), ValueError, "empty batch"),
-    (np.full((2, 3), np.nan), ValueError, "NaN or inf"),
-    (np.zeros(3), ValueError, "dimension"),
+    (np.full((2, 3), np.nan), ValueError, "Dense.forward: x contains NaN"),
+    (np.zeros(3), ValueError, r"Dense.forward: x has shape \(3,\), expected \(N, 3\)"),
     (np.array([["x"] * 3]), TypeError, "dtype"),
 ])
 def test_bad_batches_get_clear_errors(bad, error, message):
@@ -169,8 +169,10 @@ def test_init_is_seeded_and_scaled():
     b = bp.init_weights(100, 50, np.random.default_rng(1), "he")[0]
     np.testing.assert_array_equal(a, b)
     assert abs(a.std() - np.sqrt(2 / 100)) < 0.01
-    with pytest.raises(TypeError, match="Generator"):
-        bp.init_weights(2, 2, 0)
+    seeded = bp.init_weights(3, 2, 7)[0]  # an int seed means np.random.default_rng(seed)
+    np.testing.assert_array_equal(seeded, bp.init_weights(3, 2, np.random.default_rng(7))[0])
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator.*np.random.default_rng"):
+        bp.init_weights(2, 2, "0")
     with pytest.raises(ValueError, match="unknown scheme"):
         bp.init_std(2, 2, "lecun-ish")
 

@@ -1,33 +1,68 @@
-"""Input checks shared by the package: clear errors instead of silent broadcasts."""
+"""Input checks shared by the package: clear errors instead of silent broadcasts.
+
+Every message names the function, the argument, what was expected and what was given.
+Public entry points call these once; the helpers used inside hot loops do not.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 
-def as_float_array(x: ArrayLike, name: str, where: str, ndim: int | None = None) -> NDArray:
-    """Return ``x`` as a finite floating-point array, or raise naming ``where`` and ``name``.
+def as_real_array(x: ArrayLike, name: str, where: str, dtype: DTypeLike = np.float64) -> NDArray:
+    """Return ``x`` as a floating-point array (any layout, NaN allowed), or raise ``TypeError``.
 
-    Integers are cast to float64; float32 and float64 are kept as they are. Booleans,
-    complex numbers, strings and objects raise ``TypeError``; a wrong number of
-    dimensions, an empty batch, NaN or inf raise ``ValueError``.
+    Lists and scalars become arrays; integers are cast to ``dtype``; float arrays are
+    kept as they are. Booleans, complex numbers, strings and objects raise.
     """
     a = np.asarray(x)
     if a.dtype.kind in "iu":
-        a = a.astype(np.float64)
-    elif a.dtype.kind != "f":
+        return a.astype(dtype)
+    if a.dtype.kind != "f":
         raise TypeError(f"{where}: {name} has dtype {a.dtype}, expected real floating-point numbers")
+    return a
+
+
+def as_float_array(
+    x: ArrayLike,
+    name: str,
+    where: str,
+    ndim: int | None = None,
+    shape: str | None = None,
+    dtype: DTypeLike = np.float64,
+) -> NDArray:
+    """Return ``x`` as a finite floating-point array, or raise naming ``where`` and ``name``.
+
+    Integers are cast to ``dtype`` (float64 unless said); float32 and float64 are kept as
+    they are. Booleans, complex numbers, strings and objects raise ``TypeError``; a wrong
+    number of dimensions (``shape`` describes the expected one, e.g. ``"(N, 4)"``), an
+    empty batch, NaN or inf raise ``ValueError``.
+    """
+    a = as_real_array(x, name, where, dtype)
     if ndim is not None and a.ndim != ndim:
-        raise ValueError(f"{where}: {name} has shape {a.shape}, expected {ndim} dimension(s)")
+        expected = shape or f"{ndim} dimension(s)"
+        raise ValueError(f"{where}: {name} has shape {a.shape}, expected {expected}")
     if a.ndim >= 1 and a.shape[0] == 0:
         raise ValueError(f"{where}: {name} is an empty batch (shape {a.shape})")
     # NaN and inf propagate into the sum (inf - inf = NaN), so a finite sum proves a
     # finite array at a fraction of the cost; a non-finite sum (possibly overflow) is
     # confirmed element by element.
     if not np.isfinite(np.add.reduce(a, axis=None)) and not np.isfinite(a).all():
-        raise ValueError(f"{where}: {name} contains NaN or inf")
+        raise ValueError(f"{where}: {name} contains {nonfinite(a)}")
     return a
+
+
+def nonfinite(a: ArrayLike) -> str | None:
+    """Return ``"NaN"`` or ``"inf"`` (the first kind found, NaN first), or None if finite."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "fc":
+        return None
+    if np.isnan(a).any():
+        return "NaN"
+    if np.isinf(a).any():
+        return "inf"
+    return None
 
 
 def same_shape(a: NDArray, b: NDArray, names: str, where: str) -> None:
@@ -38,3 +73,31 @@ def same_shape(a: NDArray, b: NDArray, names: str, where: str) -> None:
             f"{where}: {first.strip()} has shape {a.shape} but {second.strip()} has shape "
             f"{b.shape}; they must match exactly (no broadcasting)"
         )
+
+
+def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDArray:
+    """Return integer class labels of shape (n,), each in 0..k-1, or raise a clear error."""
+    y = np.asarray(y)
+    if y.shape != (n,):
+        hint = f"; for one-hot rows pass {name}.argmax(axis=1)" if y.ndim == 2 and y.shape[0] == n else ""
+        raise ValueError(f"{where}: {name} has shape {y.shape}, expected ({n},): one label per row{hint}")
+    if y.dtype.kind not in "iu":
+        raise TypeError(
+            f"{where}: labels must be integers (class indices 0..k-1), but {name} has dtype "
+            f"{y.dtype}; cast with {name}.astype(int), or pass one-hot rows (N, k) as floats"
+        )
+    if k is not None and (y.min() < 0 or y.max() >= k):
+        raise ValueError(f"{where}: labels must lie in 0..{k - 1}, got {y.min()}..{y.max()}")
+    return y
+
+
+def as_rng(rng: np.random.Generator | int, where: str) -> np.random.Generator:
+    """Return ``rng`` if it is a Generator, ``np.random.default_rng(rng)`` for an int seed."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool | np.bool_):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"{where}: rng must be a numpy.random.Generator or an int seed, got "
+        f"{type(rng).__name__}; make one with rng = np.random.default_rng(seed)"
+    )

@@ -9,16 +9,23 @@ Chapter: :doc:`chapters/11_graphs`.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
+
+
+def _is_real(x: object) -> bool:
+    """True for Python and NumPy real numbers (np.float32, np.int64, ...), not for bools."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and type(x).__name__ != "bool"
 
 
 class Value:
     """A scalar in a computation graph: ``data``, ``grad`` = dL/d(this) after ``backward``."""
 
     __slots__ = ("_backward", "_children", "data", "grad", "label", "op")
+    __array_ufunc__ = None  # np.float64(2) * v defers to Value.__rmul__, giving a Value
 
     def __init__(self, data: float, children: tuple[Value, ...] = (), op: str = "", label: str = ""):
-        if isinstance(data, bool) or not isinstance(data, int | float):
+        if not _is_real(data):
             raise TypeError(f"Value: data must be a real number, got {type(data).__name__}")
         self.data = float(data)
         self.grad = 0.0
@@ -54,11 +61,24 @@ class Value:
         return out
 
     def __pow__(self, k: int | float) -> Value:
-        if not isinstance(k, int | float):
-            raise TypeError("Value.__pow__: only int or float exponents are supported")
-        out = Value(self.data**k, (self,), f"**{k}")
+        if not _is_real(k):
+            raise TypeError(
+                f"Value.__pow__: only int or float exponents are supported, got {type(k).__name__}"
+            )
+        k = int(k) if isinstance(k, numbers.Integral) else float(k)
+        if self.data < 0 and not float(k).is_integer():
+            raise ValueError(f"Value.__pow__: ({self.data}) ** {k} is not a real number")
+        if self.data == 0 and k < 0:
+            raise ZeroDivisionError(f"Value.__pow__: 0 ** {k} is not defined")
+        out = Value(float(self.data) ** k, (self,), f"**{k}")
 
-        def _backward() -> None:
+        def _backward() -> None:  # d/dx x^k = k x^(k-1); 0 for k = 0, even at x = 0
+            if k == 0:
+                return
+            if self.data == 0 and k < 1:
+                raise ZeroDivisionError(
+                    f"Value.__pow__: the derivative of x**{k} at x = 0 is infinite"
+                )
             self.grad += k * self.data ** (k - 1) * out.grad
 
         out._backward = _backward
@@ -87,19 +107,25 @@ class Value:
         return self._unary(t, 1 - t * t, "tanh")
 
     def sigmoid(self) -> Value:
-        s = 0.5 * (1 + math.tanh(0.5 * self.data))  # stable for any |z|
-        return self._unary(s, s * (1 - s), "sigmoid")
+        # exp of a non-positive number only: no overflow, and full relative accuracy in
+        # both tails (sigma(-40) = 4.2e-18, not 0); 1 - sigma is formed the same way.
+        e = math.exp(-abs(self.data))
+        s, rest = (1 / (1 + e), e / (1 + e)) if self.data >= 0 else (e / (1 + e), 1 / (1 + e))
+        return self._unary(s, s * rest, "sigmoid")
 
     def relu(self) -> Value:
         return self._unary(max(self.data, 0.0), float(self.data > 0), "relu")
 
     def max(self, other: Value | float) -> Value:
-        """max(self, other); the gradient goes to the larger input (to ``self`` on a tie)."""
+        """max(self, other); the gradient goes to the larger input, to ``other`` on a tie.
+
+        So ``x.max(0)`` agrees with ``x.relu()`` at x = 0: gradient 0 (relu'(0) = 0).
+        """
         other = self._lift(other)
         out = Value(max(self.data, other.data), (self, other), "max")
 
         def _backward() -> None:  # max routes the gradient to the winner
-            if self.data >= other.data:
+            if self.data > other.data:
                 self.grad += out.grad
             else:
                 other.grad += out.grad

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._validate import as_real_array, nonfinite
 from .losses import Loss, get_loss
 from .network import MLP
 
@@ -20,17 +21,38 @@ def numerical_gradient(f: Callable[[], float], x: NDArray, h: float = FD_STEP) -
     r"""Return :math:`\partial f/\partial x_i \approx (f(x + h e_i) - f(x - h e_i)) / 2h` for every i.
 
     Equation eq-centred-difference. ``f`` takes no argument and reads ``x``, which is
-    perturbed in place and restored; the result has the shape of ``x``.
+    perturbed in place and restored; the result (float64) has the shape of ``x``.
+    ``x`` must be a writable floating-point array: an integer array would truncate the
+    perturbation (so it raises ``TypeError``). In float32 or float16, where
+    :math:`x \pm h` is rounded, the difference is divided by the step actually taken.
     """
-    grad = np.zeros_like(x, dtype=np.float64)
+    if not isinstance(x, np.ndarray):
+        raise TypeError(
+            f"numerical_gradient: x must be the NumPy array that f reads (it is perturbed in "
+            f"place), got {type(x).__name__}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"numerical_gradient: x has dtype {x.dtype}, expected floating point: the "
+            f"perturbation h = {h:g} would be truncated; make x = x.astype(float) and let f read it"
+        )
+    if not x.flags.writeable:
+        raise ValueError("numerical_gradient: x is read-only, but it is perturbed in place; pass a "
+                         "writable copy (x.copy()) and let f read it")
+    if not 0 < h < np.inf:
+        raise ValueError(f"numerical_gradient: h must be a positive finite step, got {h!r}")
+    exact_step = x.dtype == np.float64  # else x +- h is rounded to x's precision
+    grad = np.zeros(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):
         old = x[i]
         x[i] = old + h
+        up = float(x[i])
         f_plus = f()
         x[i] = old - h
+        down = float(x[i])
         f_minus = f()
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        grad[i] = (f_plus - f_minus) / (2 * h if exact_step else up - down)
     return grad
 
 
@@ -38,12 +60,23 @@ def relative_error(a: ArrayLike, n: ArrayLike) -> float:
     r"""Return :math:`\|a - n\| / \max(\|a\|, \|n\|)` (Euclidean norms; 0 when both are 0).
 
     For scalars this is :math:`|a - n| / \max(|a|, |n|)`. a and n must have the same shape.
+    Both are first divided by their largest entry, so the answer is right at any scale
+    (1e-300 or 1e300). NaN or inf on either side raises ``ValueError`` naming the side:
+    a comparison with NaN must never look like agreement.
     """
-    a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    a = as_real_array(a, "a", "relative_error").astype(np.float64, copy=False)
+    n = as_real_array(n, "n", "relative_error").astype(np.float64, copy=False)
     if a.shape != n.shape:
         raise ValueError(f"relative_error: a has shape {a.shape} but n has shape {n.shape}")
-    scale = max(np.linalg.norm(a), np.linalg.norm(n))
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - n) / scale)
+    for side, v in (("a", a), ("n", n)):
+        bad = nonfinite(v)
+        if bad:
+            raise ValueError(f"relative_error: {side} contains {bad}; no relative error is defined")
+    scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(n), initial=0.0))
+    if scale == 0:
+        return 0.0
+    a, n = a / scale, n / scale  # entries now in [-1, 1]: no overflow, no underflow to 0
+    return float(np.linalg.norm(a - n) / max(np.linalg.norm(a), np.linalg.norm(n)))
 
 
 def gradcheck(
@@ -53,7 +86,17 @@ def gradcheck(
 
     Back-propagation gives the analytic gradients; :func:`numerical_gradient` the
     numerical ones, each from two forward passes per parameter.
+
+    How to read the relative error (float64, centred differences with h = 1e-5): the
+    truncation error of a centred difference is O(h^2) ~ 1e-10 and the round-off
+    O(eps/h) ~ 1e-11 (eps ~ 2.2e-16), so a correct gradient typically gives ~1e-7 or
+    better: good. Above ~1e-4 there is almost surely a bug. In between, look closer:
+    a kink (ReLU at 0, max) within h of a parameter, a tiny gradient whose norm is
+    near the round-off, or float32 can all cost digits; re-run with other data.
+    A NaN or inf in either gradient raises ``ValueError`` naming the parameter.
     """
+    if not isinstance(net, MLP):
+        raise TypeError(f"gradcheck: net must be an MLP, got {type(net).__name__}")
     loss = get_loss(loss)
     net.loss_and_grads(X, Y, loss)
     analytic = [g.copy() for g in net.grads]
@@ -62,7 +105,12 @@ def gradcheck(
         return loss.value(net.forward(X), Y)
 
     names = [f"{p}{l}" for l in range(1, len(net.layers) + 1) for p in ("W", "b")]
-    return [
-        (name, relative_error(g, numerical_gradient(f, p, h)))
-        for name, p, g in zip(names, net.params, analytic, strict=True)
-    ]
+    result = []
+    for name, p, g in zip(names, net.params, analytic, strict=True):
+        numeric = numerical_gradient(f, p, h)
+        for what, v in (("the back-propagated gradient", g), ("the numerical gradient", numeric)):
+            bad = nonfinite(v)
+            if bad:
+                raise ValueError(f"gradcheck: {name}: {what} contains {bad}")
+        result.append((name, relative_error(g, numeric)))
+    return result

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from ._validate import as_rng
+
 SCHEMES = ("xavier", "he", "normal")
 
 
@@ -29,13 +31,18 @@ def init_std(n_in: int, n_out: int, scheme: str = "xavier") -> float:
 def init_weights(
     n_in: int,
     n_out: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int,
     scheme: str = "xavier",
     dtype: DTypeLike = np.float64,
 ) -> tuple[NDArray, NDArray]:
-    """Return ``(W, b)``: W of shape (n_in, n_out) ~ N(0, std^2), b = 0 of shape (n_out,)."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"init_weights: rng must be a numpy.random.Generator, got {type(rng)}")
+    """Return ``(W, b)``: W of shape (n_in, n_out) ~ N(0, std^2), b = 0 of shape (n_out,).
+
+    ``rng`` is a ``numpy.random.Generator`` (or an int seed for ``np.random.default_rng``).
+    """
+    rng = as_rng(rng, "init_weights")
+    for name, n in (("n_in", n_in), ("n_out", n_out)):
+        if not isinstance(n, int | np.integer) or isinstance(n, bool):
+            raise TypeError(f"init_weights: {name} must be an int, got {type(n).__name__}")
     if n_in < 1 or n_out < 1:
         raise ValueError(f"init_weights: sizes must be positive, got n_in={n_in}, n_out={n_out}")
     W = rng.normal(0.0, init_std(n_in, n_out, scheme), size=(n_in, n_out)).astype(dtype)

@@ -19,16 +19,23 @@ class Dense:
 
     ``forward`` caches x, z, a; ``backward`` reads them, sets ``grad_W`` and ``grad_b``
     and returns dL/dx. Calling ``backward`` before ``forward`` raises ``RuntimeError``.
+
+    The layer owns its parameters: ``W`` and ``b`` are copied in (C order, writable),
+    so changing the arrays passed in later does not change the layer, nor the reverse.
+    A layer holds one forward cache, so it can sit at one place in one
+    :class:`~backprop.network.MLP` only (see there: weight sharing is refused).
     """
 
     def __init__(self, W: ArrayLike, b: ArrayLike, activation: str | Activation = "identity"):
-        W = as_float_array(W, "W", "Dense", ndim=2)
-        b = as_float_array(b, "b", "Dense", ndim=1)
+        W = as_float_array(W, "W", "Dense", ndim=2, shape="(n_in, n_out)")
+        b = as_float_array(b, "b", "Dense", ndim=1, shape=f"({W.shape[1]},) for W of shape {W.shape}",
+                           dtype=W.dtype)
         if b.shape != (W.shape[1],):
             raise ValueError(f"Dense: b has shape {b.shape}, expected ({W.shape[1]},) for W {W.shape}")
         if b.dtype != W.dtype:
             raise TypeError(f"Dense: b has dtype {b.dtype} but W has dtype {W.dtype}")
-        self.W, self.b = W, b
+        self.W, self.b = np.array(W, order="C"), np.array(b, order="C")  # copies
+        self._net = None  # weak reference to the MLP this layer belongs to, if any
         self.g = get_activation(activation)
         self.grad_W = np.zeros_like(W)
         self.grad_b = np.zeros_like(b)
@@ -50,7 +57,8 @@ class Dense:
 
     def forward(self, x: ArrayLike) -> NDArray:
         r"""Return :math:`a = g(xW + b)` (eq-forward-layer); x (N, n_in) -> a (N, n_out)."""
-        x = as_float_array(x, "x", "Dense.forward", ndim=2)
+        expected = f"(N, {self.W.shape[0]})"
+        x = as_float_array(x, "x", "Dense.forward", ndim=2, shape=expected, dtype=self.W.dtype)
         if x.shape[1] != self.W.shape[0]:
             raise ValueError(f"Dense.forward: x has shape {x.shape}, expected (N, {self.W.shape[0]})")
         if x.dtype != self.W.dtype:
@@ -61,7 +69,7 @@ class Dense:
         """``forward`` for an input already checked (the previous layer's output)."""
         z = x @ self.W
         z += self.b
-        a = self.g(z)
+        a = self.g.f(z)  # unchecked: z is an array of W's dtype
         self._cache = (x, z, a)
         return a
 
@@ -76,9 +84,12 @@ class Dense:
         """
         if self._cache is None:
             raise RuntimeError("Dense.backward called before forward")
-        grad_a, expected = np.asarray(grad_a), self._cache[2].shape
+        expected = self._cache[2].shape
+        grad_a = as_float_array(grad_a, "grad_a", "Dense.backward", dtype=self.W.dtype)
         if grad_a.shape != expected:
             raise ValueError(f"Dense.backward: grad_a has shape {grad_a.shape}, expected {expected}")
+        if grad_a.dtype != self.W.dtype:  # e.g. a float64 loss gradient for a float32 layer
+            grad_a = grad_a.astype(self.W.dtype)
         return self._backward(grad_a, input_grad)
 
     def _backward(self, grad_a: NDArray, input_grad: bool = True) -> NDArray | None:

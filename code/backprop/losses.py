@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array, same_shape
-from .activations import sigmoid, softmax
+from ._validate import as_float_array, as_labels, same_shape
+from .activations import _sigmoid, _softmax, _vector
 
 Array = NDArray[np.floating]
 
 
 def _pair(a: ArrayLike, y: ArrayLike, where: str) -> tuple[Array, Array]:
-    a = as_float_array(a, "a", where, ndim=2)
-    y = as_float_array(y, "y", where, ndim=2)
+    a = as_float_array(a, "a", where, ndim=2, shape="(N, k): one row per example")
+    y = as_float_array(y, "y", where, ndim=2, shape=f"{a.shape}, the shape of a")
     same_shape(a, y, "a, y", where)
     return a, y
 
@@ -54,21 +54,25 @@ def mse_grad(a: ArrayLike, y: ArrayLike) -> Array:
 
 
 def _targets(z: Array, y: ArrayLike, where: str) -> Array:
-    """One-hot targets for logits ``z`` (N, k) from labels (N,) or probabilities (N, k)."""
+    """Targets for logits ``z`` (N, k): integer labels (N,), or one-hot/probability rows (N, k)."""
     y = np.asarray(y)
-    if y.ndim == 1 and y.dtype.kind in "iu":
-        if y.shape[0] != z.shape[0]:
-            raise ValueError(f"{where}: {y.shape[0]} labels for a batch of {z.shape[0]} rows")
-        if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
-            raise ValueError(f"{where}: labels must lie in 0..{z.shape[1] - 1}")
-        return np.eye(z.shape[1], dtype=z.dtype)[y]
-    y = as_float_array(y, "y", where, ndim=2)
+    if y.ndim == 1:  # one label per row: must be integers
+        return as_labels(y, z.shape[0], z.shape[1], "y", where)
+    y = as_float_array(y, "y", where, ndim=2, shape=f"({z.shape[0]},) labels or {z.shape} rows")
     same_shape(z, y, "z, y", where)
     return y
 
 
-def log_softmax(z: Array) -> Array:
-    r"""Return :math:`\log s_i = z_i - m - \log\sum_j e^{z_j - m}` along the last axis, m = max z."""
+def _logits(z: ArrayLike, where: str) -> Array:
+    return as_float_array(z, "z", where, ndim=2, shape="(N, k): one row of logits per example")
+
+
+def log_softmax(z: ArrayLike) -> Array:
+    r"""Return :math:`\log s_i = z_i - m - \log\sum_j e^{z_j - m}` along the last axis, m = max z.
+
+    ``z`` of shape (k,) or (N, k); the result has the same shape.
+    """
+    z = _vector(z, "log_softmax")
     shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
@@ -78,17 +82,34 @@ def cross_entropy(z: ArrayLike, y: ArrayLike) -> float:
 
     ``z`` (N, k) are logits (not probabilities); ``y`` is one-hot or probabilities (N, k),
     or integer labels (N,). Uses log-softmax, so it stays finite for :math:`|z| \le 10^4`.
+    Float labels of shape (N,) raise ``TypeError``: labels must be integers.
     """
-    z = as_float_array(z, "z", "cross_entropy", ndim=2)
+    z = _logits(z, "cross_entropy")
     y = _targets(z, y, "cross_entropy")
-    return float(-np.sum(y * log_softmax(z)) / z.shape[0])
+    N = z.shape[0]
+    log_s = log_softmax(z)
+    if y.ndim == 1:
+        return float(-np.sum(log_s[np.arange(N), y]) / N)
+    return float(-np.sum(y * log_s) / N)
 
 
 def cross_entropy_grad(z: ArrayLike, y: ArrayLike) -> Array:
-    r"""Return :math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/N` (eq-ce-softmax-grad)."""
-    z = as_float_array(z, "z", "cross_entropy_grad", ndim=2)
+    r"""Return :math:`\partial L/\partial z = (\operatorname{softmax}(z) - y)/N` (eq-ce-softmax-grad).
+
+    That is the gradient when every row of ``y`` sums to 1 (labels, one-hot rows,
+    probabilities). For any other rows (multi-hot, all-zero) the true gradient of
+    :func:`cross_entropy` is returned, :math:`(\operatorname{softmax}(z)\sum_i y_{ni} - y)/N`,
+    since :math:`L` then weighs each row's log-sum-exp by :math:`\sum_i y_{ni}`.
+    z (N, k); y (N, k) or integer labels (N,); result (N, k).
+    """
+    z = _logits(z, "cross_entropy_grad")
     y = _targets(z, y, "cross_entropy_grad")
-    return (softmax(z) - y) / z.shape[0]
+    N = z.shape[0]
+    s = _softmax(z)
+    if y.ndim == 1:
+        s[np.arange(N), y] -= 1
+        return s / N
+    return (s * y.sum(axis=1, keepdims=True) - y) / N
 
 
 def binary_cross_entropy(z: ArrayLike, y: ArrayLike) -> float:
@@ -105,7 +126,7 @@ def binary_cross_entropy(z: ArrayLike, y: ArrayLike) -> float:
 def binary_cross_entropy_grad(z: ArrayLike, y: ArrayLike) -> Array:
     r"""Return :math:`\partial L/\partial z = (\sigma(z) - y)/N` (eq-bce-derivative); shape (N, k)."""
     z, y = _pair(z, y, "binary_cross_entropy_grad")
-    return (sigmoid(z) - y) / z.shape[0]
+    return (_sigmoid(z) - y) / z.shape[0]
 
 
 def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
@@ -114,25 +135,24 @@ def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Arr
     With m = max z per row, e = exp(z - m) and S = sum e: softmax = e / S and
     log softmax = z - m - log S, so the exponentials are computed once.
     """
-    z = as_float_array(z, "z", "cross_entropy", ndim=2)
+    # C order, so that the flat views below are views, not copies: with Fortran-ordered
+    # or transposed logits, ravel() copied and the labels' -1/N was lost (issue #10).
+    z = np.ascontiguousarray(_logits(z, "cross_entropy"))
     N, k = z.shape
     rows = np.arange(N)
     shifted = z - z[rows, z.argmax(axis=1)][:, None]  # row maxima (argmax: faster than max on short rows)
     e = np.exp(shifted)
     total = np.add.reduce(e, axis=1, keepdims=True)
-    grad = np.divide(e, total * N, out=e)  # softmax / N, in e's memory
-    y = np.asarray(y)
-    if y.ndim == 1 and y.dtype.kind in "iu":  # labels: index instead of building one-hot rows
-        if y.shape[0] != N:
-            raise ValueError(f"cross_entropy: {y.shape[0]} labels for a batch of {N} rows")
-        if y.min() < 0 or y.max() >= k:
-            raise ValueError(f"cross_entropy: labels must lie in 0..{k - 1}")
+    grad = np.divide(e, total * N, out=e)  # softmax / N, in e's memory (C order)
+    y = _targets(z, y, "cross_entropy")
+    if y.ndim == 1:  # labels: index instead of building one-hot rows
         picked = rows * k + y  # flat positions of the targets
         value = float(np.add.reduce(np.log(total).ravel() - shifted.ravel()[picked])) / N
         grad.ravel()[picked] -= 1 / N
     else:
-        y = _targets(z, y, "cross_entropy")
+        mass = y.sum(axis=1, keepdims=True)  # 1 for probability rows (see cross_entropy_grad)
         value = float(np.sum(y * (np.log(total) - shifted))) / N
+        grad *= mass
         grad -= y / N
     return value, grad
 
@@ -173,6 +193,8 @@ def get_loss(name: str | Loss) -> Loss:
     """Return the loss called ``name`` (or ``name`` itself if it is one)."""
     if isinstance(name, Loss):
         return name
+    if not isinstance(name, str):
+        raise TypeError(f"get_loss: loss must be a name (str) or a Loss, got {type(name).__name__}")
     if name not in LOSSES:
-        raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
+        raise ValueError(f"get_loss: unknown loss {name!r}; choose one of {sorted(LOSSES)}")
     return LOSSES[name]

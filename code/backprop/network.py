@@ -6,6 +6,7 @@ Chapter: :doc:`chapters/06_three_equations` (the L-layer algorithm as a loop).
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,11 +23,47 @@ class MLP:
     All parameters live in one flat array, and all gradients in another: each layer's
     ``W``, ``b``, ``grad_W``, ``grad_b`` are views into them (the layers' arrays are
     copied in). Update them in place; an SGD step on ``flat_params`` updates them all.
+
+    No weight sharing: each :class:`~backprop.layers.Dense` may appear once, in one
+    network. The same layer twice in ``layers``, or a layer that already belongs to
+    another (still existing) MLP, raises ``ValueError`` here, at construction: a layer
+    keeps one forward cache and its arrays are views into one network's buffer, so
+    sharing would silently give wrong gradients or stop the first network learning.
+    For two networks with equal starting weights, build new layers from copies,
+    ``Dense(layer.W.copy(), layer.b.copy(), layer.g)``.
+    To build a network from layer sizes, use :meth:`MLP.init`.
     """
 
     def __init__(self, layers: Sequence[Dense]):
+        if isinstance(layers, Dense):
+            layers = [layers]
+        if not isinstance(layers, Sequence) or isinstance(layers, str):
+            raise TypeError(f"MLP: layers must be a list of Dense layers, got {type(layers).__name__}")
         if not layers:
             raise ValueError("MLP: needs at least one layer")
+        for l, layer in enumerate(layers, start=1):
+            if not isinstance(layer, Dense):
+                hint = (
+                    f"; to build a network from layer sizes use MLP.init({list(layers)}, rng)"
+                    if all(isinstance(n, int) for n in layers)
+                    else ""
+                )
+                raise TypeError(f"MLP: layer {l} is a {type(layer).__name__}, expected a Dense{hint}")
+            for m, earlier in enumerate(layers[: l - 1], start=1):
+                if earlier is layer:
+                    raise ValueError(
+                        f"MLP: layer {l} is the same Dense object as layer {m}; weight sharing "
+                        "is not supported: give each place its own Dense "
+                        "(e.g. Dense(layer.W.copy(), layer.b.copy(), layer.g))"
+                    )
+            ref = getattr(layer, "_net", None)
+            owner = ref() if ref is not None else None
+            if owner is not None:
+                raise ValueError(
+                    f"MLP: layer {l} already belongs to another MLP, whose parameters it views; "
+                    "sharing it would stop that network learning. Build new layers "
+                    "(e.g. Dense(layer.W.copy(), layer.b.copy(), layer.g))"
+                )
         for l, (prev, nxt) in enumerate(itertools.pairwise(layers), start=1):
             if prev.W.shape[1] != nxt.W.shape[0]:
                 raise ValueError(
@@ -50,6 +87,7 @@ class MLP:
                 setattr(layer, name, view)
                 setattr(layer, f"grad_{name}", self.flat_grads[span].reshape(value.shape))
                 offset += value.size
+            layer._net = weakref.ref(self)
 
     @classmethod
     def init(
@@ -66,8 +104,10 @@ class MLP:
         Hidden layers use ``activation``, the last layer ``output`` (``identity`` gives
         logits for :func:`backprop.losses.cross_entropy`).
         """
-        if len(sizes) < 2:
-            raise ValueError(f"MLP.init: sizes must list at least 2 layer widths, got {list(sizes)}")
+        if isinstance(sizes, int | str) or len(sizes) < 2:
+            raise ValueError(f"MLP.init: sizes must list at least 2 layer widths, got {sizes!r}")
+        if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 1 for n in sizes):
+            raise ValueError(f"MLP.init: sizes must be positive integers, got {list(sizes)}")
         acts = [activation] * (len(sizes) - 2) + [output]
         return cls([
             Dense.init(n_in, n_out, rng, g, scheme, dtype)

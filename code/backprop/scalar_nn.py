@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._validate import as_float_array
 from .engine import Value
 from .network import MLP
 
@@ -20,6 +21,9 @@ class ScalarMLP:
     """A copy of ``net`` made of Values: ``W[l][k][j]`` and ``b[l][j]`` are leaves."""
 
     def __init__(self, net: MLP):
+        if not isinstance(net, MLP):
+            raise TypeError(f"ScalarMLP: net must be an MLP, got {type(net).__name__}")
+        self.n_in, self.n_out = net.sizes[0], net.sizes[-1]
         self.activations = []
         for layer in net.layers:
             if layer.g.name not in _ACTIVATIONS:
@@ -30,14 +34,25 @@ class ScalarMLP:
 
     def forward(self, x: ArrayLike) -> list[Value]:
         """Return the outputs for one example ``x`` of shape (n_0,): a^l_j = g(sum_k a_k W_kj + b_j)."""
-        a: list[Value | float] = [float(v) for v in np.asarray(x, dtype=float)]
+        x = as_float_array(x, "x", "ScalarMLP.forward")
+        if x.shape != (self.n_in,):
+            raise ValueError(
+                f"ScalarMLP.forward: x has shape {x.shape}, expected ({self.n_in},): one example"
+            )
+        a: list[Value | float] = [float(v) for v in x]
         for W, b, g in zip(self.W, self.b, self.activations, strict=True):
             a = [g(sum((a[k] * W[k][j] for k in range(len(W))), b[j])) for j in range(len(b))]
         return a
 
     def loss(self, X: ArrayLike, Y: ArrayLike, kind: str = "half_sse") -> Value:
         """The batch-mean loss as one Value: ``half_sse`` or ``cross_entropy`` (one-hot Y, logits)."""
-        X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+        X = as_float_array(X, "X", "ScalarMLP.loss", ndim=2, shape=f"(N, {self.n_in})")
+        expected = (X.shape[0], self.n_out)
+        Y = as_float_array(Y, "Y", "ScalarMLP.loss", ndim=2, shape=str(expected))
+        if X.shape[1] != self.n_in:
+            raise ValueError(f"ScalarMLP.loss: X has shape {X.shape}, expected (N, {self.n_in})")
+        if Y.shape != expected:
+            raise ValueError(f"ScalarMLP.loss: Y has shape {Y.shape}, expected {expected}")
         total = Value(0.0)
         for x, y in zip(X, Y, strict=True):
             out = self.forward(x)

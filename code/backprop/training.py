@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import as_float_array, as_labels, as_rng
 from .losses import Loss, get_loss
 from .network import MLP
 from .optim import sgd_step
@@ -29,15 +29,17 @@ class History:
         return f"History(epochs={len(self.epoch_loss)}, last_loss={last})"
 
 
-def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> list[NDArray[np.intp]]:
+def minibatches(n: int, batch_size: int, rng: np.random.Generator | int) -> list[NDArray[np.intp]]:
     """Return the row indices of one epoch: a permutation of 0..n-1 cut into batches.
 
     Sampling *without* replacement: every row is used exactly once per epoch. The last
     batch is smaller when ``batch_size`` does not divide ``n``.
     """
-    if not 1 <= batch_size:
-        raise ValueError(f"minibatches: batch_size must be at least 1, got {batch_size}")
-    order = rng.permutation(n)
+    if not isinstance(batch_size, int | np.integer) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"minibatches: batch_size must be an int >= 1, got {batch_size!r}")
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"minibatches: n must be an int >= 0, got {n!r}")
+    order = as_rng(rng, "minibatches").permutation(n)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
@@ -48,7 +50,7 @@ def train(
     loss: str | Loss,
     eta: float,
     epochs: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int,
     batch_size: int = 1,
     progress: bool = False,
 ) -> History:
@@ -58,13 +60,28 @@ def train(
     forward pass, the loss, back-propagation and :math:`w \leftarrow w - \eta\nabla_w
     \mathcal{L}_B`. ``batch_size=1`` is the seed article's one-row SGD, ``batch_size=N``
     full-batch gradient descent. X (N, n_0); Y (N, n_L), or integer labels (N,).
+    ``rng`` is a ``numpy.random.Generator``, or an int seed for ``np.random.default_rng``.
     ``progress=True`` shows a tqdm bar over epochs (for interactive use only).
     """
-    X = as_float_array(X, "X", "train", ndim=2)
+    if not isinstance(net, MLP):
+        raise TypeError(f"train: net must be an MLP, got {type(net).__name__}")
+    n_0, n_L = net.sizes[0], net.sizes[-1]
+    X = as_float_array(X, "X", "train", ndim=2, shape=f"(N, {n_0})", dtype=net.flat_params.dtype)
+    if X.shape[1] != n_0:
+        raise ValueError(f"train: X has shape {X.shape}, expected (N, {n_0})")
     Y = np.asarray(Y)
-    if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"train: X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    if Y.ndim not in (1, 2) or Y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"train: Y has shape {Y.shape}, expected ({X.shape[0]}, {n_L}) targets or "
+            f"({X.shape[0]},) integer labels, one row per row of X"
+        )
     loss = get_loss(loss)
+    rng = as_rng(rng, "train")
+    if not (isinstance(eta, int | float | np.floating | np.integer) and 0 < eta < np.inf):
+        raise ValueError(f"train: eta must be a positive finite number, got {eta!r}")
+    for name, value, least in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < least:
+            raise ValueError(f"train: {name} must be an int >= {least}, got {value!r}")
     history = History()
     seen = steps = 0
     epochs_iter = range(epochs)
@@ -87,6 +104,13 @@ def train(
 
 
 def accuracy(net: MLP, X: ArrayLike, labels: ArrayLike) -> float:
-    """Return the fraction of rows whose largest output is at the label's index."""
-    labels = np.asarray(labels)
-    return float(np.mean(np.argmax(net.forward(X), axis=1) == labels))
+    """Return the fraction of rows whose largest output is at the label's index.
+
+    X (N, n_0); ``labels`` are integer class indices of shape (N,) (for one-hot rows
+    pass ``Y.argmax(axis=1)``): anything else raises instead of being broadcast.
+    """
+    if not isinstance(net, MLP):
+        raise TypeError(f"accuracy: net must be an MLP, got {type(net).__name__}")
+    out = net.forward(X)
+    labels = as_labels(labels, out.shape[0], None, "labels", "accuracy")
+    return float(np.mean(np.argmax(out, axis=1) == labels))
