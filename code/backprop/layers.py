@@ -57,9 +57,8 @@ class Dense:
 
     def forward(self, x: ArrayLike) -> NDArray:
         r"""Return :math:`a = g(xW + b)` (eq-forward-layer); x (N, n_in) -> a (N, n_out)."""
-        expected = f"(N, {self.W.shape[0]})"
-        x = as_float_array(x, "x", "Dense.forward", ndim=2, shape=expected, dtype=self.W.dtype)
-        if x.shape[1] != self.W.shape[0]:
+        x = as_float_array(x, "x", "Dense.forward", dtype=self.W.dtype)
+        if x.ndim != 2 or x.shape[1] != self.W.shape[0]:
             raise ValueError(f"Dense.forward: x has shape {x.shape}, expected (N, {self.W.shape[0]})")
         if x.dtype != self.W.dtype:
             raise TypeError(f"Dense.forward: x has dtype {x.dtype} but W has dtype {self.W.dtype}")

@@ -137,7 +137,9 @@ def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Arr
     """
     # C order, so that the flat views below are views, not copies: with Fortran-ordered
     # or transposed logits, ravel() copied and the labels' -1/N was lost (issue #10).
-    z = np.ascontiguousarray(_logits(z, "cross_entropy"))
+    z = _logits(z, "cross_entropy")
+    if not z.flags.c_contiguous:
+        z = np.ascontiguousarray(z)
     N, k = z.shape
     rows = np.arange(N)
     shifted = z - z[rows, z.argmax(axis=1)][:, None]  # row maxima (argmax: faster than max on short rows)

@@ -128,7 +128,15 @@ class MLP:
         layer L down to layer 1). Returns :math:`\partial L/\partial X` if ``input_grad``,
         else None (and skips computing it).
         """
-        g = self.layers[-1].backward(grad_out, input_grad=len(self.layers) > 1 or input_grad)
+        g = self.layers[-1].backward(grad_out, input_grad=len(self.layers) > 1 or input_grad)  # checks
+        return self._backward_hidden(g, input_grad)
+
+    def _backward(self, grad_out: NDArray, input_grad: bool = False) -> NDArray | None:
+        """``backward`` for a gradient already checked (one our own loss computed)."""
+        g = self.layers[-1]._backward(grad_out, input_grad=len(self.layers) > 1 or input_grad)
+        return self._backward_hidden(g, input_grad)
+
+    def _backward_hidden(self, g: NDArray | None, input_grad: bool) -> NDArray | None:
         for l in range(len(self.layers) - 2, -1, -1):  # backward pass, l counts down
             g = self.layers[l]._backward(g, input_grad=l > 0 or input_grad)
         return g
@@ -136,8 +144,12 @@ class MLP:
     def loss_and_grads(self, X: ArrayLike, Y: ArrayLike, loss: str | Loss) -> float:
         """Forward, loss, backward: return the loss; leave the gradients on the layers."""
         loss = get_loss(loss)
-        value, grad = loss.value_and_grad(self.forward(X), Y)
-        self.backward(grad)
+        out = self.forward(X)  # checks X
+        value, grad = loss.value_and_grad(out, Y)  # checks Y against the output
+        if np.shape(grad) != out.shape:  # a user-made Loss may get it wrong
+            raise ValueError(f"MLP.loss_and_grads: {loss.name} returned a gradient of shape "
+                             f"{np.shape(grad)}, expected {out.shape}")
+        self._backward(grad)  # our own loss's gradient: no need to check it again
         return value
 
     @property
