@@ -91,7 +91,7 @@ def test_backward_before_forward_raises():
 
 def test_wrong_input_width_names_the_shapes():
     net = bp.MLP.init([4, 3, 2], np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"x has shape \(3, 5\), expected \(N, 4\)"):
+    with pytest.raises(ValueError, match=r"MLP.forward: X has shape \(3, 5\), expected \(N, 4\)"):
         net.forward(np.zeros((3, 5)))
 
 
@@ -110,8 +110,8 @@ def test_dtype_mismatch_is_refused():
 
 @pytest.mark.parametrize("bad, error, message", [
     (np.zeros((0, 3)), ValueError, "empty batch"),
-    (np.full((2, 3), np.nan), ValueError, "Dense.forward: x contains NaN"),
-    (np.zeros(3), ValueError, r"Dense.forward: x has shape \(3,\), expected \(N, 3\)"),
+    (np.full((2, 3), np.nan), ValueError, "MLP.forward: X contains NaN"),
+    (np.zeros(3), ValueError, r"MLP.forward: X has shape \(3,\), expected \(N, 3\)"),
     (np.array([["x"] * 3]), TypeError, "dtype"),
 ])
 def test_bad_batches_get_clear_errors(bad, error, message):

@@ -133,6 +133,8 @@ def assert_close(name: str, a: ArrayLike, b: ArrayLike, rtol: float = RTOL) -> N
     The error itself is not printed: its last digits depend on the BLAS and the machine.
     NaN or inf on either side fails, and the message says which.
     """
+    if np.shape(a) != np.shape(b):
+        raise AssertionError(f"{name}: a has shape {np.shape(a)} but b has shape {np.shape(b)}")
     for side, x in (("a", a), ("b", b)):
         bad = nonfinite(np.asarray(x, dtype=np.float64))
         if bad:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._validate import as_float_array
 from .activations import Activation
 from .layers import Dense
 from .losses import Loss, get_loss
@@ -48,7 +49,8 @@ class MLP:
                     if all(isinstance(n, int) for n in layers)
                     else ""
                 )
-                raise TypeError(f"MLP: layer {l} is a {type(layer).__name__}, expected a Dense{hint}")
+                kind = type(layer).__name__
+                raise TypeError(f"MLP: layer {l} is {layer!r} ({kind}), expected a Dense{hint}")
             for m, earlier in enumerate(layers[: l - 1], start=1):
                 if earlier is layer:
                     raise ValueError(
@@ -116,7 +118,15 @@ class MLP:
 
     def forward(self, X: ArrayLike) -> NDArray:
         """Return the output :math:`a^L`; X (N, n_0) -> (N, n_L). Each layer caches z and a."""
-        a = self.layers[0].forward(X)  # checks X once
+        n_0 = self.layers[0].W.shape[0]
+        X = as_float_array(X, "X", "MLP.forward", dtype=self.flat_params.dtype)  # checks X once
+        if X.ndim != 2 or X.shape[1] != n_0:
+            raise ValueError(f"MLP.forward: X has shape {X.shape}, expected (N, {n_0})")
+        if X.dtype != self.flat_params.dtype:
+            raise TypeError(
+                f"MLP.forward: X has dtype {X.dtype} but the network has {self.flat_params.dtype}"
+            )
+        a = self.layers[0]._forward(X)
         for layer in self.layers[1:]:  # feedforward
             a = layer._forward(a)
         return a
@@ -128,8 +138,14 @@ class MLP:
         layer L down to layer 1). Returns :math:`\partial L/\partial X` if ``input_grad``,
         else None (and skips computing it).
         """
-        g = self.layers[-1].backward(grad_out, input_grad=len(self.layers) > 1 or input_grad)  # checks
-        return self._backward_hidden(g, input_grad)
+        last = self.layers[-1]
+        if last._cache is None:
+            raise RuntimeError("MLP.backward called before forward")
+        expected = last._cache[2].shape
+        grad_out = as_float_array(grad_out, "grad_out", "MLP.backward", dtype=last.W.dtype)
+        if grad_out.shape != expected:
+            raise ValueError(f"MLP.backward: grad_out has shape {grad_out.shape}, expected {expected}")
+        return self._backward(grad_out.astype(last.W.dtype, copy=False), input_grad)
 
     def _backward(self, grad_out: NDArray, input_grad: bool = False) -> NDArray | None:
         """``backward`` for a gradient already checked (one our own loss computed)."""

@@ -18,11 +18,15 @@ def sgd_step(params: Sequence[NDArray], grads: Sequence[NDArray], eta: float) ->
     """
     if len(params) != len(grads):
         raise ValueError(f"sgd_step: {len(params)} parameter arrays but {len(grads)} gradients")
-    if not eta > 0:
-        raise ValueError(f"sgd_step: learning rate eta must be positive, got {eta}")
+    if not 0 < eta < np.inf:
+        raise ValueError(f"sgd_step: learning rate eta must be positive and finite, got {eta}")
     for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-        if p.shape != g.shape:
-            raise ValueError(f"sgd_step: params[{i}] has shape {p.shape} but grads[{i}] has {g.shape}")
+        if not isinstance(p, np.ndarray) or not p.flags.writeable:
+            raise TypeError(f"sgd_step: params[{i}] must be a writable NumPy array (updated in place)")
+        if p.shape != np.shape(g):
+            raise ValueError(
+                f"sgd_step: params[{i}] has shape {p.shape} but grads[{i}] has {np.shape(g)}"
+            )
         p -= eta * g
 
 
@@ -33,6 +37,8 @@ def gradient_descent(
 
     ``grad`` is :math:`L'`, for a loss of one parameter; the result has shape (steps + 1,).
     """
+    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 0:
+        raise ValueError(f"gradient_descent: steps must be an int >= 0, got {steps!r}")
     w = np.empty(steps + 1)
     w[0] = w0
     for t in range(steps):
