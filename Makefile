@@ -1,12 +1,15 @@
 # The mathematics of backpropagation: two commands do everything.
 #   make book   set up .venv and build the site into _build/html
 #   make test   set up .venv and run every test (package, notebooks, site)
+# The venv holds exactly the lock, requirements.txt (made from requirements.in by
+# `make lock`), then the package itself, editable, from code/.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 # the kernel the notebooks name ("python3") must be this venv's Python
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -18,16 +21,36 @@ TEST_FLAGS ?= -n 2 --dist loadfile
 # the browser tests drive Debian's Chromium (playwright's own browser download needs the internet)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: book test lint serve lab notebooks bench clean setup
+.PHONY: book test lint serve lab notebooks bench clean setup lock
 BENCH_STAMP := $(VENV)/.bench-installed
+LAB_STAMP := $(VENV)/.lab-installed
+# the kernels' own configuration (see below)
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.json
 
 setup: $(STAMP)
 
-# (Re)create the venv when it is missing or older than the requirements.
+# (Re)create the venv when it is missing or older than the lock: install exactly the
+# lock (every package pinned, with its hashes), then the package without dependencies.
+# The kernels log at ERROR level: ipykernel otherwise warns, once per notebook, that
+# it talks to the book's builder over local TCP without encryption.
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) install --quiet --require-hashes -r requirements.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	@mkdir -p $(dir $(KERNEL_CONFIG))
+	@echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(KERNEL_CONFIG)
 	@touch $@
+
+# Regenerate the locks from the direct requirements (*.in), keeping every version
+# already locked unless an *.in file asks for another (UPGRADE=--upgrade to refresh).
+# The bench's PyTorch is the CPU wheel in pip's find-links (PIP_FIND_LINKS).
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python $(BIN)/python \
+	--custom-compile-command "make lock" $(UPGRADE)
+lock: $(STAMP)
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) requirements-lab.in -o requirements-lab.txt
+	$(UV_COMPILE) --find-links $(or $(PIP_FIND_LINKS),/opt/wheels) \
+		requirements-bench.in -o requirements-bench.txt
 
 # jupyter-cache keys on the notebooks' code, not on the package they import:
 # a change to code/ must re-execute the chapters.
@@ -36,8 +59,15 @@ $(CACHE)/.package-stamp: $(PACKAGE) | $(STAMP)
 	@mkdir -p $(CACHE)
 	@touch $@
 
+# Zero warnings, every run: Sphinx re-reads only changed pages and would not repeat an
+# earlier run's warning, so an incremental build could report success over a warning
+# nobody fixed. Every build therefore starts from a fresh environment (--all) into an
+# emptied _build/html (no page of a chapter since removed survives). What is slow stays
+# cached: executed notebooks live in $(CACHE), filled two at a time when cold.
 book: $(STAMP) $(CACHE)/.package-stamp
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python tools/prime_cache.py $(CACHE)
+	@rm -rf _build/html
+	$(BIN)/jupyter-book build . --all $(JB_FLAGS)
 	@echo "The site is in $(abspath _build/html)/index.html (make serve shows it)."
 
 $(CHROMIUM):
@@ -51,21 +81,28 @@ test: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
 lint: $(STAMP)
 	$(BIN)/ruff check code tests tools _ext chapters benchmarks
 
+# As a static host serves it: a missing page is the site's 404.html, status 404.
 serve: $(STAMP)
 	@test -f _build/html/index.html || $(MAKE) book
-	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+	$(BIN)/python tools/serve.py _build/html --port 8000
 
-lab: $(STAMP)
-	$(BIN)/pip install --quiet jupyterlab
-	$(BIN)/jupyter lab chapters
+# JupyterLab, locked in requirements-lab.txt, installed once. Jupyter refuses to run
+# as root unless told: root (as in CI and containers) gets --allow-root.
+$(LAB_STAMP): requirements-lab.txt $(STAMP)
+	$(PIP) install --quiet --require-hashes -r requirements-lab.txt
+	@touch $@
 
-# Re-execute every chapter in place (after changing a chapter or code/).
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab chapters $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Re-execute every chapter in place (after changing a chapter or code/), or only
+# those named: make notebooks NB=chapters/06_three_equations.ipynb
 notebooks: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py
+	$(BIN)/python tools/execute_notebooks.py $(NB)
 
 # Speed against PyTorch (never a test): PyTorch is an optional, bench-only dependency.
 $(BENCH_STAMP): requirements-bench.txt $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(PIP) install --quiet --require-hashes -r requirements-bench.txt
 	@touch $@
 
 bench: $(STAMP) $(BENCH_STAMP)

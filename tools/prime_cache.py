@@ -1,0 +1,91 @@
+"""Execute the chapters the book's execution cache lacks, two at a time.
+
+Usage: python tools/prime_cache.py [CACHE] [--jobs N]
+(CACHE defaults to _build/.jupyter_cache, where jupyter-book keeps it.)
+
+jupyter-book executes the notebooks one after the other; on a cold cache (a fresh
+clone, or after a change to code/ emptied it) that is most of a build. This runs them
+in parallel (one kernel per core, two by default) and stores each executed notebook in
+the cache exactly as jupyter-book would (myst-nb's cache mode: same hash, same working
+directory, same timeout), so the build that follows only reads the cache. A notebook
+that fails here is left out: the build then executes it itself and reports the error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+import yaml
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+from jupyter_cache.executors.utils import single_nb_execution
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_notebooks() -> list[Path]:
+    """The notebooks of the table of contents, in order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    paths = [ROOT / (f if f.endswith(".ipynb") else f"{f}.ipynb") for f in files]
+    return [p for p in paths if p.is_file()]
+
+
+def timeout() -> int:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return int(config.get("execute", {}).get("timeout", 30))
+
+
+def execute(path: Path, seconds: int) -> tuple[Path, str | None, str | None, float]:
+    """Run one notebook in its own directory, as myst-nb does; return it as JSON."""
+    nb = nbformat.read(path, as_version=4)
+    result = single_nb_execution(nb, cwd=str(path.parent), allow_errors=False,
+                                 timeout=seconds, meta_override=True)
+    if result.err is not None:
+        return path, None, f"{type(result.err).__name__}: {result.err}", result.time
+    return path, nbformat.writes(nb), None, result.time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cache", nargs="?", default=str(ROOT / "_build" / ".jupyter_cache"))
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    args = parser.parse_args()
+    cache = get_cache(args.cache)
+    missing = []
+    for path in toc_notebooks():
+        try:
+            cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            missing.append(path)
+    if not missing:
+        return
+    print(f"executing {len(missing)} notebook(s), {args.jobs} at a time", flush=True)
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        runs = [pool.submit(execute, path, timeout()) for path in missing]
+        for run in runs:
+            path, text, error, seconds = run.result()
+            name = path.relative_to(ROOT)
+            if error is not None:
+                print(f"  {name} failed ({error.splitlines()[0]}); the build will report it")
+                continue
+            record = cache.add_nb_to_project(str(path))
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nbformat.reads(text, as_version=4), record.uri,
+                              data={"execution_seconds": seconds}),
+                check_validity=False, overwrite=True,
+            )
+            print(f"  {name}: {seconds:.1f} s", flush=True)
+    print(f"executed in {time.perf_counter() - start:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
