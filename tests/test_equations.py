@@ -1,4 +1,9 @@
-"""Every labelled equation in a chapter is checked by code, and a wrong check fails."""
+"""Every labelled equation in a chapter is checked by code, and a wrong check fails.
+
+In a notebook a verdict is displayed as Markdown holding the MyST role {eq}`eq-label`,
+which the book renders as the equation's number linked to it; the stored outputs must
+hold one such verdict per label.
+"""
 
 import re
 from pathlib import Path
@@ -17,14 +22,25 @@ LABEL = re.compile(r"\$\$\s*\((eq-[\w-]+)\)|:label:\s*(eq-[\w-]+)")
 CHECK = re.compile(r"check_equations?\(\s*[\"'](eq-[\w-]+)[\"']")
 
 
+VERDICT = re.compile(r"✓ Equation \{eq\}`(eq-[\w-]+)` holds \((symbolic|numeric)[^)]")
+REEXECUTE = ("run `make notebooks` (or `.venv/bin/python tools/execute_notebooks.py "
+             "chapters/{name}`) and commit the outputs")
+
+
 def labels_and_checks(path: Path) -> tuple[set[str], set[str], str]:
+    """Labels the text defines, labels the code checks, and the stored Markdown verdicts."""
     nb = nbformat.read(path, as_version=4)
     md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     code = [c for c in nb.cells if c.cell_type == "code"]
     labels = {a or b for a, b in LABEL.findall(md)}
     checks = {m for c in code for m in CHECK.findall(c.source)}
-    outputs = "".join(o.get("text", "") for c in code for o in c.get("outputs", []))
-    return labels, checks, outputs
+    verdicts = "\n".join(
+        o["data"]["text/markdown"]
+        for c in code
+        for o in c.get("outputs", [])
+        if o.get("output_type") in ("display_data", "execute_result") and "text/markdown" in o.get("data", {})
+    )
+    return labels, checks, verdicts
 
 
 def test_there_are_chapters():
@@ -33,13 +49,23 @@ def test_there_are_chapters():
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_every_labelled_equation_is_checked(path):
-    labels, checks, outputs = labels_and_checks(path)
+    labels, checks, verdicts = labels_and_checks(path)
     assert labels, f"{path.name} labels no equation"
-    assert labels - checks == set(), f"{path.name}: labelled but never checked"
-    assert checks - labels == set(), f"{path.name}: checks of labels the text does not define"
-    # the stored outputs show each check passing (nbval re-executes and compares them)
-    for label in labels:
-        assert f"✓ {label} (" in outputs, f"{path.name}: no stored verdict for {label}"
+    assert labels - checks == set(), (
+        f"{path.name}: labelled but never checked: {sorted(labels - checks)}; add "
+        "bp.check_equation(label, lhs, rhs) with two independently computed sides"
+    )
+    assert checks - labels == set(), (
+        f"{path.name}: checks of labels the text does not define: {sorted(checks - labels)}"
+    )
+    # the stored outputs show each check passing, as the reader sees it: a Markdown
+    # verdict whose {eq} role the book renders as the equation's linked number
+    shown = set(VERDICT.findall(verdicts))
+    for label in sorted(labels):
+        assert any(found == label for found, _ in shown), (
+            f"{path.name}: no stored verdict for {label} (expected a displayed "
+            f"'✓ Equation {{eq}}`{label}` holds (...)'): " + REEXECUTE.format(name=path.name)
+        )
 
 
 def test_labels_are_unique_across_the_book():
@@ -80,3 +106,64 @@ def test_matrix_equations_and_labels():
         bp.check_equation("eq-matrix", sp.Matrix([[a]]), sp.Matrix([[b]]))
     with pytest.raises(ValueError, match="must start with 'eq-'"):
         bp.check_equation("sigmoid", a, a)
+
+
+def test_symbolic_sides_with_nan_or_infinity_never_pass():
+    z = sp.Symbol("z")
+    for lhs, rhs, side, what in [
+        (sp.oo, sp.oo, "lhs", "inf"),
+        (z, z + sp.nan, "rhs", "NaN"),
+        (sp.Matrix([[z, sp.zoo]]), sp.Matrix([[z, sp.zoo]]), "lhs", "inf"),
+    ]:
+        with pytest.raises(AssertionError, match=f"eq-x does not hold: {side} contains {what}"):
+            bp.check_equation("eq-x", lhs, rhs)
+
+
+def test_numeric_sides_with_nan_or_inf_never_pass():
+    for lhs, rhs, side, what in [
+        (np.inf, np.inf, "lhs", "inf"),
+        ([1.0, 2.0], [1.0, np.nan], "rhs", "NaN"),
+        (np.array([-np.inf]), np.array([-np.inf]), "lhs", "inf"),
+    ]:
+        with pytest.raises(AssertionError, match=f"eq-x does not hold: {side} contains {what}"):
+            bp.check_equation("eq-x", lhs, rhs)
+        with pytest.raises(AssertionError, match=f"eq-x does not hold: {side} contains {what}"):
+            bp.check_equations("eq-x", [(1.0, 1.0), (lhs, rhs)])
+
+
+def test_a_script_gets_a_plain_verdict_saying_how(capsys):
+    z = sp.Symbol("z")
+    bp.check_equation("eq-plain", sp.sin(z) ** 2 + sp.cos(z) ** 2, 1)
+    bp.check_equation("eq-plain", np.array([1.0, 2.0]), np.array([1.0, 2.0]), atol=1e-12)
+    bp.check_equations("eq-plain", [(z + z, 2 * z), (z * z, z**2)])
+    assert capsys.readouterr().out.splitlines() == [
+        "✓ eq-plain (symbolic)",
+        "✓ eq-plain (numeric, rtol=1e-07, atol=1e-12)",
+        "✓ eq-plain (symbolic, 2 cases)",
+    ]
+
+
+def test_a_notebook_gets_a_markdown_verdict_linking_the_equation(monkeypatch):
+    """Under a kernel the verdict is a MIME bundle: Markdown with {eq}, plain-text fallback."""
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"kernel": object()})())
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    z = sp.Symbol("z")
+    bp.check_equation("eq-bp-output", sp.diff(z**2, z), 2 * z)
+    bp.check_equation("eq-num", np.ones(3), np.ones(3))
+    bp.check_equations("eq-many", [(1.0, 1.0), (2.0, 2.0)])
+    assert shown == [
+        ({"text/markdown": "✓ Equation {eq}`eq-bp-output` holds (symbolic: SymPy simplifies "
+                           "lhs − rhs to 0)",
+          "text/plain": "✓ eq-bp-output (symbolic)"}, True),
+        ({"text/markdown": "✓ Equation {eq}`eq-num` holds (numeric: all 3 entries agree to "
+                           "relative tolerance 1e-07)",
+          "text/plain": "✓ eq-num (numeric, rtol=1e-07)"}, True),
+        ({"text/markdown": "✓ Equation {eq}`eq-many` holds (numeric: the two sides agree to "
+                           "relative tolerance 1e-07, in each of 2 cases)",
+          "text/plain": "✓ eq-many (numeric, rtol=1e-07, 2 cases)"}, True),
+    ]
+    assert all(VERDICT.search(bundle["text/markdown"]) for bundle, _ in shown)

@@ -76,7 +76,7 @@ def _verify(label: str, lhs: object, rhs: object, rtol: float, atol: float) -> t
             worst = np.max(np.abs(a - b) / np.maximum(np.abs(b), np.finfo(float).tiny))
         raise AssertionError(f"{label} does not hold: max relative difference {worst:.2e}")
     short = f"numeric, rtol={rtol:.0e}" + (f", atol={atol:.0e}" if atol else "")
-    entries = "the two sides agree" if a.size == 1 else f"all {a.size} entries agree"
+    entries = {1: "the two sides agree", 2: "both entries agree"}.get(a.size, f"all {a.size} entries agree")
     long = f"numeric: {entries} to relative tolerance {rtol:.0e}" + (
         f" (absolute {atol:.0e})" if atol else ""
     )
