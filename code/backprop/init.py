@@ -19,6 +19,9 @@ def init_std(n_in: int, n_out: int, scheme: str = "xavier") -> float:
     xavier (Glorot): :math:`\sqrt{2/(n_{in} + n_{out})}`; he: :math:`\sqrt{2/n_{in}}`;
     normal: 1 (Nielsen's ``np.random.randn``, which makes deep sigmoid nets saturate).
     """
+    for name, n in (("n_in", n_in), ("n_out", n_out)):
+        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"init_std: {name} must be a positive int, got {n!r}")
     if scheme == "xavier":
         return float(np.sqrt(2.0 / (n_in + n_out)))
     if scheme == "he":
@@ -45,5 +48,7 @@ def init_weights(
             raise TypeError(f"init_weights: {name} must be an int, got {type(n).__name__}")
     if n_in < 1 or n_out < 1:
         raise ValueError(f"init_weights: sizes must be positive, got n_in={n_in}, n_out={n_out}")
+    if np.dtype(dtype).kind != "f":  # integer weights would truncate every draw
+        raise TypeError(f"init_weights: dtype must be a floating-point type, got {np.dtype(dtype)}")
     W = rng.normal(0.0, init_std(n_in, n_out, scheme), size=(n_in, n_out)).astype(dtype)
     return W, np.zeros(n_out, dtype=dtype)

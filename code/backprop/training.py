@@ -112,5 +112,5 @@ def accuracy(net: MLP, X: ArrayLike, labels: ArrayLike) -> float:
     if not isinstance(net, MLP):
         raise TypeError(f"accuracy: net must be an MLP, got {type(net).__name__}")
     out = net.forward(X)
-    labels = as_labels(labels, out.shape[0], None, "labels", "accuracy")
+    labels = as_labels(labels, out.shape[0], out.shape[1], "labels", "accuracy")
     return float(np.mean(np.argmax(out, axis=1) == labels))
