@@ -4,7 +4,8 @@ A step is forward, cross-entropy loss, backward and an SGD update, on the same
 architecture (ReLU hidden layer, softmax cross-entropy), data and initial weights. Runs
 are paired (ours, PyTorch, ours, PyTorch, ...) and medians reported. Before timing, the
 two must compute the same gradients in float64 (relative error <= 1e-10), or the script
-fails. Writes benchmarks/results.json and prints a table. Never run as a test.
+fails. Shows one progress line per case as it runs (on stderr), then writes
+benchmarks/results.json and prints a table whose columns it explains. Never run as a test.
 """
 
 from __future__ import annotations
@@ -143,20 +144,32 @@ def step_flops(sizes, batch) -> int:
     return forward + weight_grads + input_grads
 
 
+def progress(message: str) -> None:
+    """One line on stderr as the run goes (the table goes to stdout)."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def main() -> None:
     import torch
 
     torch.set_num_threads(2)
+    progress("checking that backprop and PyTorch compute the same gradients ...")
     check_agreement(torch)
     loss_fn = torch.nn.CrossEntropyLoss()
+    progress("measuring NumPy's matmul peak (2048 x 2048), float32 and float64 ...")
     roof = {np.float32: matmul_roof(np.float32), np.float64: matmul_roof(np.float64)}
     print(
         f"matmul roof: float32 {roof[np.float32] / 1e9:.1f} GFLOP/s, "
         f"float64 {roof[np.float64] / 1e9:.1f} GFLOP/s"
     )
     records = []
+    total = 2 * len(CASES)
     for sizes, batch in CASES:
         for dtype in (np.float32, np.float64):
+            case = f"[{len(records) + 1}/{total}] {'-'.join(map(str, sizes))}, batch {batch}, " + (
+                np.dtype(dtype).name
+            )
+            progress(f"{case}: timing {PAIRS} paired runs ...")
             net, X, y = make_case(sizes, batch, dtype)
             model, opt = torch_model(net, torch, dtype)
             Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
@@ -175,6 +188,10 @@ def main() -> None:
                     "ours_roof_fraction": flops / ours_s / roof[dtype],
                 }
             )
+            progress(
+                f"{case}: ours {ours_s * 1e6:.1f} us, torch {torch_s * 1e6:.1f} us per step, "
+                f"ratio {ours_s / torch_s:.2f}"
+            )
     # the scalar engine on the small network, one example
     net, X, y = make_case((64, 32, 10), 1, np.float64)
     scalar = ScalarMLP(net)
@@ -184,6 +201,7 @@ def main() -> None:
         L = scalar.loss(X, Y, "cross_entropy")
         L.backward()
 
+    progress("the scalar engine (one Value per number), 64-32-10, batch 1 ...")
     engine_s = time_block(scalar_step, 0.5)
     matrix_s = next(
         r["ours_s"] for r in records if r["net"] == "64-32-10" and r["batch"] == 1 and r["dtype"] == "float64"
@@ -204,7 +222,19 @@ def main() -> None:
     report(records, roof)
 
 
+COLUMNS = """\
+Each row times one training step (forward, cross-entropy loss, backward, SGD update),
+the median of paired runs.
+  ours, torch  microseconds per step: backprop (NumPy) and PyTorch CPU eager
+  ratio        ours / torch time: below 1, backprop is faster; above 1, slower
+  roof         the step's floating-point operations per second as a share of NumPy's
+               measured matmul peak on this machine (same dtype): how close the step
+               comes to the fastest this machine multiplies matrices"""
+
+
 def report(records, roof) -> None:
+    print()
+    print(COLUMNS)
     print(
         f"\n{'net':>10} {'batch':>5} {'dtype':>7} {'ours (us)':>10} {'torch (us)':>10} "
         f"{'ratio':>6} {'roof':>6}"
