@@ -170,7 +170,8 @@ class Value:
         return order
 
     def backward(self) -> None:
-        """Set ``grad`` = d(self)/d(node) on every node: seed 1, then reverse topological order."""
+        """Set every node's ``grad`` = d(self)/d(node): seed 1, then reverse
+        topological order."""
         order = self.topological_order()
         for node in order:
             node.grad = 0.0

@@ -91,12 +91,12 @@ class Dense:
             grad_a = grad_a.astype(self.W.dtype)
         return self._backward(grad_a, input_grad)
 
-    def _backward(self, grad_a: NDArray, input_grad: bool = True) -> NDArray | None:
-        """``backward`` for a gradient already checked (the next layer's dL/dx)."""
+    def _backward(self, grad_a: NDArray, input_grad: bool = True):
+        """``backward`` for a gradient already checked (the next layer's)."""
         x, z, a = self._cache
         delta = self.g.vjp(z, a, grad_a)  # (BP1) at the output, (BP2) inside
         np.matmul(x.T, delta, out=self.grad_W)  # (BP4)
-        np.add.reduce(delta, axis=0, out=self.grad_b)  # (BP3): sum over the examples
+        np.add.reduce(delta, axis=0, out=self.grad_b)  # (BP3): sum over rows
         self.delta = delta
         return delta @ self.W.T if input_grad else None
 

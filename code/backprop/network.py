@@ -147,13 +147,10 @@ class MLP:
             raise ValueError(f"MLP.backward: grad_out has shape {grad_out.shape}, expected {expected}")
         return self._backward(grad_out.astype(last.W.dtype, copy=False), input_grad)
 
-    def _backward(self, grad_out: NDArray, input_grad: bool = False) -> NDArray | None:
-        """``backward`` for a gradient already checked (one our own loss computed)."""
-        g = self.layers[-1]._backward(grad_out, input_grad=len(self.layers) > 1 or input_grad)
-        return self._backward_hidden(g, input_grad)
-
-    def _backward_hidden(self, g: NDArray | None, input_grad: bool) -> NDArray | None:
-        for l in range(len(self.layers) - 2, -1, -1):  # backward pass, l counts down
+    def _backward(self, grad_out: NDArray, input_grad: bool = False):
+        """Layers L down to 1, for a gradient already checked."""
+        g = grad_out
+        for l in range(len(self.layers) - 1, -1, -1):  # l counts down
             g = self.layers[l]._backward(g, input_grad=l > 0 or input_grad)
         return g
 

@@ -43,6 +43,28 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator | int) -> list
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
+def _checked(net, X, Y, eta, epochs, batch_size) -> tuple[NDArray, NDArray]:
+    """``train``'s arguments checked once; return X and Y as arrays."""
+    if not isinstance(net, MLP):
+        raise TypeError(f"train: net must be an MLP, got {type(net).__name__}")
+    n_0, n_L = net.sizes[0], net.sizes[-1]
+    X = as_float_array(X, "X", "train", dtype=net.flat_params.dtype)
+    if X.ndim != 2 or X.shape[1] != n_0:
+        raise ValueError(f"train: X has shape {X.shape}, expected (N, {n_0})")
+    Y = np.asarray(Y)
+    if Y.ndim not in (1, 2) or Y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"train: Y has shape {Y.shape}, expected ({X.shape[0]}, {n_L}) targets or "
+            f"({X.shape[0]},) integer labels, one row per row of X"
+        )
+    if not (isinstance(eta, int | float | np.floating | np.integer) and 0 < eta < np.inf):
+        raise ValueError(f"train: eta must be a positive finite number, got {eta!r}")
+    for name, value, least in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < least:
+            raise ValueError(f"train: {name} must be an int >= {least}, got {value!r}")
+    return X, Y
+
+
 def train(
     net: MLP,
     X: ArrayLike,
@@ -56,32 +78,16 @@ def train(
 ) -> History:
     r"""Train ``net`` in place by SGD; return the per-epoch :class:`History`.
 
-    Each epoch shuffles the N rows (seeded by ``rng``), and for each batch B runs the
-    forward pass, the loss, back-propagation and :math:`w \leftarrow w - \eta\nabla_w
-    \mathcal{L}_B`. ``batch_size=1`` is the seed article's one-row SGD, ``batch_size=N``
-    full-batch gradient descent. X (N, n_0); Y (N, n_L), or integer labels (N,).
-    ``rng`` is a ``numpy.random.Generator``, or an int seed for ``np.random.default_rng``.
-    ``progress=True`` shows a tqdm bar over epochs (for interactive use only).
+    Each epoch shuffles the N rows (seeded by ``rng``), and for each batch
+    B runs the forward pass, the loss, back-propagation and
+    :math:`w \leftarrow w - \eta\nabla_w \mathcal{L}_B`. ``batch_size=1``
+    is one-row SGD, ``batch_size=N`` full-batch gradient descent.
+    X (N, n_0); Y (N, n_L), or integer labels (N,). ``rng``: a
+    ``numpy.random.Generator``, or an int seed for ``np.random.default_rng``.
+    ``progress=True`` shows a tqdm bar over epochs (interactive use only).
     """
-    if not isinstance(net, MLP):
-        raise TypeError(f"train: net must be an MLP, got {type(net).__name__}")
-    n_0, n_L = net.sizes[0], net.sizes[-1]
-    X = as_float_array(X, "X", "train", ndim=2, shape=f"(N, {n_0})", dtype=net.flat_params.dtype)
-    if X.shape[1] != n_0:
-        raise ValueError(f"train: X has shape {X.shape}, expected (N, {n_0})")
-    Y = np.asarray(Y)
-    if Y.ndim not in (1, 2) or Y.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"train: Y has shape {Y.shape}, expected ({X.shape[0]}, {n_L}) targets or "
-            f"({X.shape[0]},) integer labels, one row per row of X"
-        )
-    loss = get_loss(loss)
-    rng = as_rng(rng, "train")
-    if not (isinstance(eta, int | float | np.floating | np.integer) and 0 < eta < np.inf):
-        raise ValueError(f"train: eta must be a positive finite number, got {eta!r}")
-    for name, value, least in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
-        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < least:
-            raise ValueError(f"train: {name} must be an int >= {least}, got {value!r}")
+    X, Y = _checked(net, X, Y, eta, epochs, batch_size)
+    loss, rng = get_loss(loss), as_rng(rng, "train")
     history = History()
     seen = steps = 0
     epochs_iter = range(epochs)
@@ -94,10 +100,12 @@ def train(
         for rows in minibatches(X.shape[0], batch_size, rng):
             batch_losses.append(net.loss_and_grads(X[rows], Y[rows], loss))
             batch_sizes.append(len(rows))
-            sgd_step([net.flat_params], [net.flat_grads], eta)  # every W and b at once
+            # every W and b at once: they are views into net.flat_params
+            sgd_step([net.flat_params], [net.flat_grads], eta)
             seen += len(rows)
             steps += 1
-        history.epoch_loss.append(float(np.average(batch_losses, weights=batch_sizes)))
+        mean = np.average(batch_losses, weights=batch_sizes)
+        history.epoch_loss.append(float(mean))
         history.examples_seen.append(seen)
         history.updates.append(steps)
     return history
