@@ -71,3 +71,9 @@ def test_bad_input_raises():
         collapse_deltas(3.0)
     with pytest.raises(TypeError, match="with_prime"):
         with_prime(sp.Symbol("u"), "g")
+
+
+def test_with_prime_at_a_compound_argument():
+    g, u, v = sp.Function("g"), sp.Symbol("u"), sp.Symbol("v")
+    out = with_prime(sp.diff(g(u * v), u), g)
+    assert out == v * sp.Function("g'")(u * v)

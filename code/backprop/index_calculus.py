@@ -68,6 +68,9 @@ def collapse_deltas(expr: sp.Expr) -> sp.Expr:
 def with_prime(expr: sp.Expr, g: sp.FunctionClass, name: str | None = None) -> sp.Expr:
     r"""Return ``expr`` with each :math:`\frac{d}{du} g(u)` written :math:`g'(u)`.
 
+    Also where SymPy writes the derivative at a compound argument as
+    ``Subs(Derivative(g(xi), xi), xi, u)``.
+
     ``g`` is an undefined SymPy function (``sp.Function("g")``); ``name`` is the name of
     the derivative (default ``g'``). Only a display change: :math:`g'` stays generic.
     """
@@ -75,8 +78,13 @@ def with_prime(expr: sp.Expr, g: sp.FunctionClass, name: str | None = None) -> s
         raise TypeError(f"with_prime: g must be a SymPy function class, got {type(g).__name__}")
     g_prime = sp.Function(name or f"{g.__name__}'")
 
-    def is_derivative_of_g(e: sp.Basic) -> bool:
+    def is_derivative_of_g(e: sp.Basic) -> bool:  # d/du g(u)
         return (isinstance(e, sp.Derivative) and isinstance(e.expr, g)
                 and len(e.variables) == 1 and e.expr.args == (e.variables[0],))
 
+    def is_derivative_of_g_at(e: sp.Basic) -> bool:  # d/dxi g(xi) at xi = u (u compound)
+        return (isinstance(e, sp.Subs) and is_derivative_of_g(e.expr)
+                and e.variables == e.expr.variables)
+
+    expr = expr.replace(is_derivative_of_g_at, lambda e: g_prime(e.point[0]))
     return expr.replace(is_derivative_of_g, lambda e: g_prime(e.variables[0]))
