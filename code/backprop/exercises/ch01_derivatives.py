@@ -1,0 +1,69 @@
+"""Graded exercises of chapter 1: the sigmoid's derivative, the half-SSE gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0, -z))
+
+
+def sigmoid_prime(z):
+    r"""Reference: :math:`\sigma'(z) = \sigma(z)\sigma(-z) = \sigma(1 - \sigma)`."""
+    return _sigmoid(z) * _sigmoid(-z)
+
+
+def _z_cases(rng):
+    return [
+        Case((rng.normal(size=5),), "a vector of 5 values of z"),
+        Case((rng.normal(size=(1, 4)),), batch_about(1, "4 values"), n=1),
+        Case((rng.normal(scale=3, size=(6, 3)),), batch_about(6, "3 values"), n=6),
+        Case((np.array([[-800.0, -40.0, 0.0, 40.0, 800.0]]),), "z = -800, -40, 0, 40, 800", large=True),
+    ]
+
+
+def half_sse_grad(a, y):
+    r"""Reference: :math:`\partial L/\partial a = (a - y)/N` for the batch-mean half SSE."""
+    return (a - y) / a.shape[0]
+
+
+def _pair_cases(rng):
+    shapes = [(1, 3), (4, 2), (7, 3)]
+    return [
+        Case((rng.normal(size=s), rng.normal(size=s)), batch_about(s[0], f"{s[1]} outputs"), n=s[0])
+        for s in shapes
+    ]
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-derivatives-sigmoid-prime",
+        task="sigmoid_prime(z)",
+        reference=sigmoid_prime,
+        cases=_z_cases,
+        mistakes={
+            "returned_sigma": Mistake(_sigmoid, "you returned sigma(z) itself, not its derivative."),
+            "one_plus": Mistake(
+                lambda z: _sigmoid(z) * (1 + _sigmoid(z)),
+                "that is sigma (1 + sigma); the derivative is sigma times (1 - sigma).",
+            ),
+        },
+        hints={"nan_or_overflow": "exp(z) overflows for large z; write sigma' with sigma, "
+               "and compute sigma without exponentiating a large positive number."},
+    ),
+    Exercise(
+        label="ex-derivatives-half-sse-grad",
+        task="half_sse_grad(a, y)",
+        reference=half_sse_grad,
+        cases=_pair_cases,
+        mistakes={
+            "divided_by_size": Mistake(
+                lambda a, y: (a - y) / a.size,
+                "you divided by N k, the number of entries; the loss averages over the N rows only.",
+            ),
+        },
+    ),
+]

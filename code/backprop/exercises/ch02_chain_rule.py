@@ -1,0 +1,79 @@
+"""Graded exercises of chapter 2: one weight's gradient by the chain rule; a layer's VJP."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0, -z))
+
+
+def dloss_dw(w, b, x, y):
+    r"""Reference: :math:`\partial L/\partial w = (a - y)\,\sigma'(z)\,x`, z = wx + b, a = sigma(z)."""
+    z = w * x + b
+    return (_sigmoid(z) - y) * _sigmoid(z) * _sigmoid(-z) * x
+
+
+def _neuron_cases(rng):
+    cases = []
+    for size in (1, 4, 9):
+        w, b, x = rng.normal(size=(3, size))
+        y = rng.uniform(size=size)
+        cases.append(Case((w, b, x, y), f"{size} neuron{'s' if size > 1 else ''} (arrays of shape ({size},))"))
+    return cases
+
+
+def layer_vjp(x, W, g):
+    r"""Reference: :math:`\partial L/\partial x = (g \odot \tanh'(xW))\,W^\top`, shape (N, n)."""
+    t = np.tanh(x @ W)
+    return (g * (1 - t * t)) @ W.T
+
+
+def _layer_cases(rng):
+    cases = []
+    for n_rows, n_in, n_out in ((1, 4, 3), (5, 4, 3), (3, 2, 6)):
+        x, W = rng.normal(size=(n_rows, n_in)), rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)
+        g = rng.normal(size=(n_rows, n_out))
+        what = f"{n_in} inputs, W of shape ({n_in}, {n_out})"
+        cases.append(Case((x, W, g), batch_about(n_rows, what), n=n_rows))
+    return cases
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-chain-neuron-grad",
+        task="dloss_dw(w, b, x, y)",
+        reference=dloss_dw,
+        cases=_neuron_cases,
+        mistakes={
+            "g_prime_missing": Mistake(
+                lambda w, b, x, y: (_sigmoid(w * x + b) - y) * x,
+                "the factor sigma'(z) of the middle link, a = sigma(z), is missing.",
+            ),
+            "input_missing": Mistake(
+                lambda w, b, x, y: dloss_dw(w, b, np.ones_like(x), y),
+                "the last link, dz/dw = x, is missing: that is dL/db, not dL/dw.",
+            ),
+        },
+    ),
+    Exercise(
+        label="ex-chain-layer-vjp",
+        task="layer_vjp(x, W, g)",
+        reference=layer_vjp,
+        cases=_layer_cases,
+        mistakes={
+            "g_prime_missing": Mistake(
+                lambda x, W, g: g @ W.T, "the factor tanh'(xW) is missing: multiply g by it first."
+            ),
+            "g_not_g_prime": Mistake(
+                lambda x, W, g: (g * np.tanh(x @ W)) @ W.T,
+                "you multiplied by tanh(xW); the chain rule needs its derivative, 1 - tanh^2.",
+            ),
+        },
+        hints={"wrong_shape": "dL/dx has the shape of x, (N, n_in): after the factor tanh', "
+               "multiply by the transpose of W."},
+    ),
+]

@@ -1,0 +1,75 @@
+"""Graded exercises of chapter 3: a layer's forward pass for a batch; a two-layer network."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about
+
+
+def layer_forward(X, W, b):
+    r"""Reference: :math:`A = \tanh(XW + b)`; X (N, n0), W (n0, n1), b (n1,) -> (N, n1)."""
+    return np.tanh(X @ W + b)
+
+
+def _layer_cases(rng):
+    cases = []
+    for n, n0, n1 in ((1, 3, 4), (6, 3, 4), (5, 2, 7)):
+        args = (rng.normal(size=(n, n0)), rng.normal(size=(n0, n1)), rng.normal(size=n1))
+        cases.append(Case(args, batch_about(n, f"{n0} inputs, W of shape ({n0}, {n1})"), n=n))
+    return cases
+
+
+def _relu(z):
+    return np.maximum(z, 0)
+
+
+def two_layers(X, W1, b1, W2, b2):
+    r"""Reference: :math:`\hat Y = \mathrm{relu}(\mathrm{relu}(XW_1 + b_1)W_2 + b_2)` (eq-forward-nested)."""
+    return _relu(_relu(X @ W1 + b1) @ W2 + b2)
+
+
+def _net_cases(rng):
+    cases = []
+    for n, n0, n1, n2 in ((1, 1, 2, 2), (3, 1, 2, 2), (8, 4, 5, 3)):
+        args = (rng.normal(size=(n, n0)), rng.normal(size=(n0, n1)), rng.normal(size=n1),
+                rng.normal(size=(n1, n2)), rng.normal(size=n2))
+        cases.append(Case(args, batch_about(n, f"{n0} inputs, sizes [{n0}, {n1}, {n2}]"), n=n))
+    return cases
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-forward-layer-batch",
+        task="layer_forward(X, W, b)",
+        reference=layer_forward,
+        cases=_layer_cases,
+        mistakes={
+            "bias_missing": Mistake(lambda X, W, b: np.tanh(X @ W), "the bias b is missing."),
+            "activation_missing": Mistake(
+                lambda X, W, b: X @ W + b, "that is Z = XW + b; the layer's output is A = tanh(Z)."
+            ),
+        },
+        hints={"transposed": "rows are examples: the result has one row per row of X."},
+    ),
+    Exercise(
+        label="ex-forward-two-layers",
+        task="two_layers(X, W1, b1, W2, b2)",
+        reference=two_layers,
+        cases=_net_cases,
+        mistakes={
+            "bias_missing": Mistake(
+                lambda X, W1, b1, W2, b2: _relu(_relu(X @ W1) @ W2),
+                "the biases are missing: that is the one-line forward pass without B_h and B_o.",
+            ),
+            "output_activation_missing": Mistake(
+                lambda X, W1, b1, W2, b2: _relu(X @ W1 + b1) @ W2 + b2,
+                "the output layer's activation is missing: apply relu to its Z too.",
+            ),
+            "hidden_activation_missing": Mistake(
+                lambda X, W1, b1, W2, b2: _relu((X @ W1 + b1) @ W2 + b2),
+                "the hidden layer's activation is missing: apply relu to X W1 + b1.",
+            ),
+        },
+    ),
+]

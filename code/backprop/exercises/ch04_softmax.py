@@ -1,0 +1,78 @@
+"""Graded exercises of chapter 4: a softmax that never overflows; its VJP without J."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about, softmax_rows
+
+
+def _logit_cases(rng):
+    cases = [
+        Case((rng.normal(size=(1, 4)),), batch_about(1, "4 logits"), n=1),
+        Case((rng.normal(scale=2, size=(5, 4)),), batch_about(5, "4 logits"), n=5),
+        Case((rng.normal(size=(3, 6)),), batch_about(3, "6 logits"), n=3),
+    ]
+    big = np.array([[1000.0, 999.0, 990.0], [-1000.0, -1001.0, -1010.0]])
+    cases.append(Case((big,), "2 rows of logits near +1000 and -1000", n=2, large=True))
+    return cases
+
+
+def _rows_sum_to_one_over_axis_0(a, args):
+    return a.ndim == 2 and np.allclose(a.sum(axis=0), 1) and not np.allclose(a.sum(axis=1), 1)
+
+
+def softmax_vjp(s, g):
+    r"""Reference: :math:`gJ = s \odot (g - (g \cdot s)\mathbf 1)`, row by row; (N, k)."""
+    return s * (g - (g * s).sum(axis=1, keepdims=True))
+
+
+def _vjp_cases(rng):
+    cases = []
+    for n, k in ((1, 4), (5, 4), (3, 6)):
+        s, g = softmax_rows(rng.normal(size=(n, k))), rng.normal(size=(n, k))
+        cases.append(Case((s, g), batch_about(n, f"{k} probabilities s and {k} upstream gradients g"), n=n))
+    return cases
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-softmax-stable",
+        task="softmax(Z)",
+        reference=softmax_rows,
+        cases=_logit_cases,
+        mistakes={
+            "wrong_axis": Mistake(
+                None,
+                "each column sums to 1, not each row: normalise along axis 1 (one row per example).",
+                test=lambda a, args: a.shape[0] > 1 and _rows_sum_to_one_over_axis_0(a, args),
+            ),
+        },
+        hints={"nan_or_overflow": "e^z overflows above z = 709: subtract each row's maximum "
+               "(keepdims=True) before exponentiating; the result is the same."},
+    ),
+    Exercise(
+        label="ex-softmax-vjp-code",
+        task="softmax_vjp(s, g)",
+        reference=softmax_vjp,
+        cases=_vjp_cases,
+        mistakes={
+            "coupling_missing": Mistake(
+                lambda s, g: s * g,
+                "that is s * g, the diagonal part alone: the coupling term -(g . s) s, which "
+                "comes from -s s^T in J, is missing.",
+            ),
+            "diagonal_only": Mistake(
+                lambda s, g: s * (1 - s) * g,
+                "that uses only the diagonal of J, s(1 - s): the off-diagonal entries -s_i s_j "
+                "(the coupling term) are missing.",
+                diagnosis="coupling_missing",
+            ),
+            "wrong_axis": Mistake(
+                lambda s, g: s * (g - (g * s).sum(axis=0, keepdims=True)),
+                "the dot product g . s is summed down the columns (axis 0); it belongs to each "
+                "row: sum along axis 1, with keepdims=True.",
+            ),
+        },
+    ),
+]

@@ -1,0 +1,68 @@
+"""Graded exercises of chapter 5: dL/dZ for softmax with cross-entropy; the loss from logits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about, one_hot, softmax_rows
+
+
+def ce_grad(Z, y):
+    r"""Reference: :math:`\partial L/\partial Z = (\operatorname{softmax}(Z) - Y)/N` (eq-ce-softmax-grad)."""
+    return (softmax_rows(Z) - one_hot(y, Z.shape[1])) / Z.shape[0]
+
+
+def _log_softmax(Z):
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def ce_loss(Z, y):
+    r"""Reference: :math:`L = -\frac1N\sum_n \log \operatorname{softmax}(z_n)_{y_n}`, from logits."""
+    return -_log_softmax(Z)[np.arange(Z.shape[0]), y].mean()
+
+
+def _cases(rng):
+    cases = []
+    for n, k, scale in ((1, 3, 1.0), (6, 4, 1.0), (4, 5, 3.0)):
+        Z = rng.normal(scale=scale, size=(n, k))
+        cases.append(Case((Z, rng.integers(0, k, n)), batch_about(n, f"{k} logits, integer labels y"), n=n))
+    big = np.array([[800.0, 0.0, -800.0], [0.0, 900.0, 10.0]])
+    cases.append(Case((big, np.array([2, 1])), "2 rows of logits as large as 900", n=2, large=True))
+    return cases
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-ce-logit-grad",
+        task="ce_grad(Z, y)",
+        reference=ce_grad,
+        cases=_cases,
+        mistakes={
+            "logits_not_probabilities": Mistake(
+                lambda Z, y: (Z - one_hot(y, Z.shape[1])) / Z.shape[0],
+                "you subtracted Y from the logits Z; the gradient is softmax(Z) - Y, over N.",
+            ),
+            "wrong_axis": Mistake(
+                lambda Z, y: (np.exp(Z) / np.exp(Z).sum(axis=0) - one_hot(y, Z.shape[1])) / Z.shape[0],
+                "the softmax is normalised down the columns (axis 0): each row of Z is one "
+                "example, normalise along axis 1.",
+            ),
+        },
+        hints={"nan_or_overflow": "compute softmax with each row's maximum subtracted."},
+    ),
+    Exercise(
+        label="ex-ce-loss-logits",
+        task="ce_loss(Z, y)",
+        reference=ce_loss,
+        cases=_cases,
+        mistakes={
+            "mean_over_entries": Mistake(
+                lambda Z, y: ce_loss(Z, y) / Z.shape[1],
+                "you averaged over all N k entries; the loss averages over the N rows only.",
+            ),
+        },
+        hints={"nan_or_overflow": "never take the log of a probability that may underflow to 0: "
+               "use log softmax(z)_i = z_i - m - log sum_j e^(z_j - m), m = max z."},
+    ),
+]

@@ -1,0 +1,132 @@
+"""Graded exercises of chapter 6: BP2 for a sigmoid layer; the capstone, a whole backward pass.
+
+The capstone is graded part by part: delta2, grad_W2, grad_b2, delta1, grad_W1, grad_b1,
+each checked against the reference and against what it should be given the reader's
+own earlier parts, so that one slip is reported once, where it happens.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about, one_hot, softmax_rows
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0, -z))
+
+
+def hidden_delta(delta_next, W_next, Z):
+    r"""Reference (BP2): :math:`\delta^l = (\delta^{l+1} (W^{l+1})^\top) \odot \sigma'(Z^l)`."""
+    return (delta_next @ W_next.T) * _sigmoid(Z) * _sigmoid(-Z)
+
+
+def _bp2_cases(rng):
+    cases = []
+    for n, n_l, n_next in ((1, 3, 2), (6, 3, 2), (4, 5, 3)):
+        args = (rng.normal(size=(n, n_next)), rng.normal(size=(n_l, n_next)), rng.normal(size=(n, n_l)))
+        cases.append(Case(args, batch_about(n, f"n_l = {n_l} hidden units, n_(l+1) = {n_next}"), n=n))
+    return cases
+
+
+PARTS = ("delta2", "grad_W2", "grad_b2", "delta1", "grad_W1", "grad_b1")
+
+
+def backward_pass(X, y, W1, b1, W2, b2, **slips):
+    """Reference: the six gradients of a tanh hidden layer and a softmax-CE output layer.
+
+    ``slips`` replaces a step by a typical wrong version, for the known mistakes.
+    """
+    A1 = np.tanh(X @ W1 + b1)
+    Z2 = A1 @ W2 + b2
+    N = X.shape[0]
+    d2 = slips.get("delta2", lambda: (softmax_rows(Z2) - one_hot(y, Z2.shape[1])) / N)()
+    gW2 = slips.get("grad_W2", lambda: A1.T @ d2)()
+    gb2 = slips.get("grad_b2", lambda: d2.sum(axis=0))()
+    d1 = slips.get("delta1", lambda: (d2 @ W2.T) * (1 - A1**2))()
+    return d2, gW2, gb2, d1, X.T @ d1, d1.sum(axis=0)
+
+
+def _from_own(X, y, W1, b1, W2, b2, mine):
+    """Each part as it follows from the reader's own previous part."""
+    A1 = np.tanh(X @ W1 + b1)
+    d2, d1 = mine["delta2"], mine["delta1"]
+    return {"grad_W2": A1.T @ d2, "grad_b2": d2.sum(axis=0), "delta1": (d2 @ W2.T) * (1 - A1**2),
+            "grad_W1": X.T @ d1, "grad_b1": d1.sum(axis=0)}
+
+
+def _net_cases(rng):
+    cases = []
+    for n, n0, h, k in ((1, 3, 4, 3), (6, 3, 4, 3), (5, 2, 5, 4)):
+        args = (rng.normal(size=(n, n0)), rng.integers(0, k, n), rng.normal(size=(n0, h)) / np.sqrt(n0),
+                rng.normal(size=h), rng.normal(size=(h, k)) / np.sqrt(h), rng.normal(size=k))
+        cases.append(Case(args, batch_about(n, f"{n0} inputs, sizes [{n0}, {h}, {k}]"), n=n))
+    return cases
+
+
+def _slip(part, make, message, name=None):
+    """A Mistake in one part of the capstone: ``make(X, y, W1, b1, W2, b2)`` builds that part."""
+    def answer(X, y, W1, b1, W2, b2):
+        return backward_pass(X, y, W1, b1, W2, b2, **{part: lambda: make(X, y, W1, b1, W2, b2)})
+    return Mistake(answer, message, diagnosis=name, part=part)
+
+
+def _d2(X, y, W1, b1, W2, b2):
+    return backward_pass(X, y, W1, b1, W2, b2)[0]
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-bp-hidden-error",
+        task="hidden_delta(delta_next, W_next, Z)",
+        reference=hidden_delta,
+        cases=_bp2_cases,
+        mistakes={
+            "g_prime_missing": Mistake(
+                lambda d, W, Z: d @ W.T, "the factor sigma'(Z^l) of BP2 is missing."
+            ),
+            "g_not_g_prime": Mistake(
+                lambda d, W, Z: (d @ W.T) * _sigmoid(Z),
+                "you multiplied by sigma(Z^l); BP2 needs its derivative sigma'(Z^l).",
+            ),
+        },
+    ),
+    Exercise(
+        label="ex-bp-capstone",
+        task="backward_pass(X, y, W1, b1, W2, b2)",
+        reference=backward_pass,
+        cases=_net_cases,
+        parts=PARTS,
+        upstream=lambda args, mine: _from_own(*args, mine),
+        mistakes={
+            "d2_logits": _slip(
+                "delta2",
+                lambda X, y, W1, b1, W2, b2: (np.tanh(X @ W1 + b1) @ W2 + b2 - one_hot(y, W2.shape[1])) / len(X),
+                "you subtracted Y from the logits Z2; delta2 = (softmax(Z2) - Y) / N.",
+                "logits_not_probabilities",
+            ),
+            "gW2_preactivation": _slip(
+                "grad_W2",
+                lambda X, y, W1, b1, W2, b2: (X @ W1 + b1).T @ _d2(X, y, W1, b1, W2, b2),
+                "you used Z1, the pre-activation; BP4 needs the layer's input A1 = tanh(Z1).",
+                "pre_activation",
+            ),
+            "gb2_axis": _slip(
+                "grad_b2", lambda X, y, W1, b1, W2, b2: _d2(X, y, W1, b1, W2, b2).sum(axis=1),
+                "you summed each row of delta2 (axis 1); the bias gradient sums over the "
+                "examples, down the columns (axis 0).", "wrong_axis",
+            ),
+            "d1_no_gprime": _slip(
+                "delta1", lambda X, y, W1, b1, W2, b2: _d2(X, y, W1, b1, W2, b2) @ W2.T,
+                "the factor g'(Z1) = 1 - tanh^2(Z1) of BP2 is missing.", "g_prime_missing",
+            ),
+            "d1_g_not_gprime": _slip(
+                "delta1",
+                lambda X, y, W1, b1, W2, b2: (_d2(X, y, W1, b1, W2, b2) @ W2.T) * np.tanh(X @ W1 + b1),
+                "you multiplied by tanh(Z1) = A1; BP2 needs g'(Z1) = 1 - A1^2.", "g_not_g_prime",
+            ),
+        },
+        hints={"grad_b1:wrong_shape": "the bias gradient sums delta1 over the examples: axis 0.",
+               "grad_b2:wrong_shape": "the bias gradient sums delta2 over the examples: axis 0."},
+    ),
+]

@@ -1,0 +1,100 @@
+"""Graded exercises of chapter 8: the mini-batches of an epoch; one SGD step on a batch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about
+
+
+def minibatches(n, batch_size, rng):
+    """Reference: a permutation of 0..n-1 cut into batches (the last one may be smaller)."""
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _batch_cases(rng):
+    seeds = rng.integers(0, 2**31, 4)
+    sizes = ((10, 3), (12, 4), (7, 1), (5, 8))
+    return [Case((n, b, int(s)), f"n = {n} rows, batch_size = {b}") for (n, b), s in zip(sizes, seeds, strict=True)]
+
+
+def _judge_batches(out, case):
+    """None if ``out`` is one epoch of mini-batches for ``case``, else (diagnosis, message)."""
+    n, size, _ = case.args
+    try:
+        batches = [np.asarray(b) for b in out]
+    except TypeError:
+        return "not_a_list", f"returned a {type(out).__name__}; expected a list of index arrays"
+    if any(b.ndim != 1 or (b.size and b.dtype.kind not in "iu") for b in batches):
+        return "not_a_list", "each batch must be a 1-D array of integer row indices"
+    rows = np.concatenate(batches) if batches else np.array([], dtype=int)
+    if rows.size and (rows.min() < 0 or rows.max() >= n):
+        return "out_of_range", f"some indices are outside 0..{n - 1}"
+    if len(np.unique(rows)) < len(rows):
+        return "with_replacement", ("some rows appear twice and others never: an epoch uses every "
+                                    "row exactly once, a permutation (draw without replacement)")
+    if len(rows) < n:
+        if n % size and n - len(rows) == n % size:
+            return "last_batch_dropped", f"the last, smaller batch of {n % size} rows is missing"
+        return "rows_missing", f"{n - len(rows)} of the {n} rows are in no batch"
+    sizes = [len(b) for b in batches]
+    if any(s != size for s in sizes[:-1]) or not 0 < sizes[-1] <= size:
+        return "wrong_batch_sizes", f"expected batches of {size} rows (the last may be smaller)"
+    if n >= 10 and np.array_equal(rows, np.arange(n)):
+        return "not_shuffled", "the rows come in their original order: shuffle them with rng first"
+    return None
+
+
+def sgd_step(W, b, X, Y, eta):
+    r"""Reference: one step on the batch-mean half SSE of Z = XW + b: W - eta X^T (Z - Y)/N, ..."""
+    E = (X @ W + b - Y) / X.shape[0]
+    return W - eta * X.T @ E, b - eta * E.sum(axis=0)
+
+
+def _step_cases(rng):
+    cases = []
+    for n, n0, k in ((1, 3, 2), (8, 3, 2), (5, 4, 1)):
+        args = (rng.normal(size=(n0, k)), rng.normal(size=k), rng.normal(size=(n, n0)),
+                rng.normal(size=(n, k)), 0.1)
+        cases.append(Case(args, batch_about(n, f"{n0} inputs, W of shape ({n0}, {k}), eta = 0.1"), n=n))
+    return cases
+
+
+def _step(W, b, X, Y, eta, scale=1.0, sign=-1.0):
+    E = scale * (X @ W + b - Y) / X.shape[0]
+    return W + sign * eta * X.T @ E, b + sign * eta * E.sum(axis=0)
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-loop-minibatches",
+        task="minibatches(n, batch_size, rng)",
+        reference=minibatches,
+        cases=_batch_cases,
+        judge=_judge_batches,
+        harness=lambda answer, args: answer(args[0], args[1], np.random.default_rng(args[2])),
+    ),
+    Exercise(
+        label="ex-loop-sgd-step",
+        task="sgd_step(W, b, X, Y, eta)",
+        reference=sgd_step,
+        cases=_step_cases,
+        parts=("W", "b"),
+        mistakes={
+            "ascent": Mistake(
+                lambda W, b, X, Y, eta: _step(W, b, X, Y, eta, sign=1.0),
+                "you added eta times the gradient: that climbs the loss. Subtract it.",
+            ),
+            "summed_gradient": Mistake(
+                lambda W, b, X, Y, eta: _step(W, b, X, Y, eta, scale=X.shape[0]),
+                "the step uses the sum of the rows' gradients; the loss is a mean, so its "
+                "gradient has a 1/N.", diagnosis="summed_not_averaged",
+            ),
+            "eta_missing": Mistake(
+                lambda W, b, X, Y, eta: _step(W, b, X, Y, 1.0),
+                "the learning rate eta is missing from the step.",
+            ),
+        },
+    ),
+]

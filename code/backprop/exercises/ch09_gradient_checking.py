@@ -1,0 +1,115 @@
+"""Graded exercises of chapter 9: the centred difference of a function; the relative error."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake
+
+STEP = 1e-5  # the h the checker passes, the package's FD_STEP
+
+
+def _f_sin(x):
+    return float(np.sum(np.sin(x) * x**2))
+
+
+def _f_tanh(x):
+    return float(np.sum(np.tanh(x) ** 2) + x.flat[0] * np.sum(x))
+
+
+_GRADIENTS = {
+    _f_sin: lambda x: np.cos(x) * x**2 + 2 * x * np.sin(x),
+    _f_tanh: lambda x: 2 * np.tanh(x) * (1 - np.tanh(x) ** 2) + x.flat[0] + np.sum(x) * (np.arange(x.size) == 0).reshape(x.shape),
+}
+
+
+def exact_gradient(f, x, h):
+    """Reference: the exact gradient of the test function ``f`` (by hand, not by differences)."""
+    return _GRADIENTS[f](x)
+
+
+def _fd_cases(rng):
+    return [
+        Case((_f_sin, rng.normal(size=4), STEP), "f(x) = sum(sin(x) x^2), x of shape (4,)"),
+        Case((_f_tanh, rng.normal(size=(2, 3)), STEP), "f(x) = sum(tanh(x)^2) + x_0 sum(x), x of shape (2, 3)"),
+        Case((_f_sin, rng.normal(size=(3, 1)), STEP), "f(x) = sum(sin(x) x^2), x of shape (3, 1)"),
+    ]
+
+
+def _one_sided(f, x, h):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        up = f(x)
+        x[i] = old
+        g[i] = (up - f(x)) / h
+    return g
+
+
+def _not_restored(f, x, h):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        up = f(x)
+        x[i] -= 2 * h
+        g[i] = (up - f(x)) / (2 * h)
+    return g
+
+
+def relative_error(a, n):
+    r"""Reference (eq-relative-error): :math:`\|a - n\| / \max(\|a\|, \|n\|)`, scaled first."""
+    scale = max(np.abs(a).max(), np.abs(n).max())
+    if scale == 0:
+        return 0.0
+    a, n = a / scale, n / scale
+    return float(np.linalg.norm(a - n) / max(np.linalg.norm(a), np.linalg.norm(n)))
+
+
+def _rel_cases(rng):
+    cases = []
+    for shape, scale, large in (((5,), 1.0, False), ((2, 4), 30.0, False), ((3, 3), 1e200, True),
+                                ((4,), 1e-200, True)):
+        a = scale * rng.normal(size=shape)
+        n = a + scale * 1e-3 * rng.normal(size=shape)
+        cases.append(Case((a, n), f"arrays of shape {shape} with entries of size about {scale:g}", large=large))
+    return cases
+
+
+def _norm(v):
+    return np.linalg.norm(v)
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-gradcheck-centred",
+        task="centred_difference(f, x, h)",
+        reference=exact_gradient,
+        cases=_fd_cases,
+        mistakes={
+            "one_sided": Mistake(_one_sided, "that is the one-sided difference (f(x + h) - f(x)) / h, "
+                                 "with an error of order h: use f(x + h) and f(x - h)."),
+            "not_restored": Mistake(_not_restored, "each x_i is left at x_i - h after its turn: restore it "
+                                    "before moving on to the next entry."),
+        },
+        hints={"factor_2": "the two points x + h and x - h are 2h apart."},
+    ),
+    Exercise(
+        label="ex-gradcheck-relerr",
+        task="relative_error(a, n)",
+        reference=relative_error,
+        cases=_rel_cases,
+        mistakes={
+            "absolute_error": Mistake(lambda a, n: _norm(a - n), "that is the absolute error |a - n|; "
+                                      "divide by max(|a|, |n|) to make it scale-free."),
+            "one_norm_denominator": Mistake(
+                lambda a, n: _norm(a - n) / _norm(n),
+                "you divided by |n| alone; the denominator is max(|a|, |n|), symmetric in a and n.",
+            ),
+            "sum_of_norms": Mistake(lambda a, n: _norm(a - n) / (_norm(a) + _norm(n)),
+                                    "you divided by |a| + |n|; the denominator is max(|a|, |n|)."),
+        },
+        hints={"nan_or_overflow": "squaring entries of size 1e200 overflows (and of 1e-200 underflows "
+               "to 0): divide a and n by their largest entry first."},
+    ),
+]

@@ -1,0 +1,77 @@
+"""Graded exercises of chapter 10: accuracy from logits; the confusion matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake, batch_about
+
+
+def accuracy(logits, labels):
+    """Reference: the fraction of rows whose largest logit is at the label's index."""
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
+
+
+def _accuracy_cases(rng):
+    cases = []
+    for n, k in ((1, 3), (20, 4), (50, 10)):
+        Z = rng.normal(size=(n, k))
+        labels = np.argmax(Z + rng.normal(scale=0.0 if n == 1 else 0.8, size=(n, k)), axis=1)
+        cases.append(Case((Z, labels), batch_about(n, f"{k} logits, integer labels"), n=n))
+    return cases
+
+
+def confusion(labels, predicted, k):
+    """Reference: C[i, j] = the number of examples of class i predicted as class j; (k, k)."""
+    C = np.zeros((k, k), dtype=int)
+    np.add.at(C, (labels, predicted), 1)
+    return C
+
+
+def _confusion_cases(rng):
+    cases = []
+    for n, k in ((1, 3), (30, 4), (100, 10)):
+        labels = rng.integers(0, k, n)
+        predicted = np.where(rng.uniform(size=n) < 0.7, labels, rng.integers(0, k, n))
+        cases.append(Case((labels, predicted, k), f"{n} example{'s' if n > 1 else ''}, k = {k} classes", n=n))
+    return cases
+
+
+def _set_once(labels, predicted, k):
+    C = np.zeros((k, k), dtype=int)
+    C[labels, predicted] += 1
+    return C
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-digits-accuracy",
+        task="accuracy(logits, labels)",
+        reference=accuracy,
+        cases=_accuracy_cases,
+        mistakes={
+            "argmin": Mistake(lambda Z, y: float(np.mean(np.argmin(Z, axis=1) == y)),
+                              "you took the smallest logit; the prediction is the largest (argmax)."),
+        },
+        hints={"constant_factor": "accuracy is a fraction between 0 and 1, not a percentage.",
+               "summed_not_averaged": "that is the number of right answers; divide by N."},
+    ),
+    Exercise(
+        label="ex-digits-confusion",
+        task="confusion(labels, predicted, k)",
+        reference=confusion,
+        cases=_confusion_cases,
+        mistakes={
+            "not_accumulated": Mistake(
+                _set_once,
+                "C[labels, predicted] += 1 counts a repeated (label, prediction) pair only once: "
+                "NumPy's fancy-index assignment does not accumulate. Use np.add.at, or a loop.",
+            ),
+            "normalised": Mistake(
+                lambda y, p, k: confusion(y, p, k) / np.maximum(confusion(y, p, k).sum(axis=1, keepdims=True), 1),
+                "you divided each row by its total: the exercise asks for counts.",
+            ),
+        },
+        hints={"transposed": "rows are the true classes, columns the predicted ones."},
+    ),
+]

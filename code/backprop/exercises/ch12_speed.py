@@ -1,0 +1,73 @@
+"""Graded exercises of chapter 12: the cost of a backward pass; the cost of finite differences."""
+
+from __future__ import annotations
+
+from ._base import Case, Exercise, Mistake
+
+
+def _forward(sizes, N):
+    return N * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+
+
+def backward_multiply_adds(sizes, N):
+    r"""Reference (eq-backward-cost): :math:`B = 2F - N n_0 n_1`, :math:`F = N\sum_l n_{l-1} n_l`."""
+    return 2 * _forward(sizes, N) - N * sizes[0] * sizes[1]
+
+
+def _count_cases(rng):
+    nets = (([3, 4, 2], 5), ([64, 32, 10], 16), ([784, 256, 10], 1024), ([2, 3], 7), ([5, 4, 4, 3], 1))
+    return [Case((list(s), n), f"sizes {s}, a batch of N = {n}", n=n) for s, n in nets]
+
+
+SIZES = [64, 32, 10]  # the network of the chapter's measurements
+
+
+def fd_forward_passes():
+    r"""Reference (eq-fd-cost): 2P forward passes, P = the weights and biases of SIZES."""
+    return 2 * sum(a * b + b for a, b in zip(SIZES[:-1], SIZES[1:], strict=False))
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-speed-backward-count",
+        task="backward_multiply_adds(sizes, N)",
+        reference=backward_multiply_adds,
+        cases=_count_cases,
+        mistakes={
+            "first_layer_input_grad": Mistake(
+                lambda s, N: 2 * _forward(s, N),
+                "that is 2F: it also counts delta^1 (W^1)^T, the first layer's input gradient, "
+                "which nobody needs.",
+            ),
+            "one_product": Mistake(
+                lambda s, N: _forward(s, N) - N * s[0] * s[1] if len(s) > 2 else 0,
+                "a backward layer makes two products of the forward one's size, "
+                "X^T delta and delta W^T.",
+            ),
+        },
+        rtol=1e-12,
+        atol=0.0,
+        hints={"averaged_not_summed": "count for the whole batch: each product has N rows."},
+    ),
+    Exercise(
+        label="ex-speed-fd-passes",
+        task="the number of forward passes",
+        reference=fd_forward_passes,
+        cases=lambda rng: [Case((), "the [64, 32, 10] network")],
+        value=True,
+        mistakes={
+            "biases_missing": Mistake(
+                lambda: 2 * sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:], strict=False)),
+                "the biases are parameters too: each needs its two forward passes.",
+            ),
+            "one_sided": Mistake(
+                lambda: fd_forward_passes() // 2 + 1,
+                "that is the one-sided count, P + 1; the centred difference needs f(x + h) and "
+                "f(x - h) for each parameter.",
+            ),
+        },
+        rtol=1e-12,
+        atol=0.0,
+        hints={"factor_half": "the centred difference evaluates the loss twice per parameter."},
+    ),
+]
