@@ -31,12 +31,17 @@ setup: $(STAMP)
 
 # (Re)create the venv when it is missing or older than the lock: install exactly the
 # lock (every package pinned, with its hashes), then the package without dependencies.
-# The kernels log at ERROR level: ipykernel otherwise warns, once per notebook, that
-# it talks to the book's builder over local TCP without encryption.
+# The kernel "python3" the chapters name is this venv's, with the environment of
+# tools/determinism.py (re-executed outputs equal the stored ones, figures included),
+# and logs at ERROR level: ipykernel otherwise warns, once per notebook, that it talks
+# to the book's builder over local TCP without encryption.
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --require-hashes -r requirements.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+		--env PYTHONHASHSEED 0 --env SOURCE_DATE_EPOCH 0 \
+		--env MATPLOTLIBRC $(abspath tools/matplotlibrc) > /dev/null
 	@mkdir -p $(dir $(KERNEL_CONFIG))
 	@echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(KERNEL_CONFIG)
 	@touch $@

@@ -39,38 +39,58 @@ def toc_pages() -> list[str]:
     return files
 
 
-@pytest.fixture(scope="session")
-def build_log() -> str:
-    """Build the book as `make book` does; return the log.
-
-    As `make book`: the notebooks missing from the execution cache are executed first,
-    two at a time; then a full build (a fresh Sphinx environment, into an emptied
-    _build/html), so every warning is reported on every run, not only on the run that
-    first read the page. Under xdist every worker asks for the build: a lock makes the
-    later ones wait, and they reuse the log of this test run's build (one build per run).
-    """
+def once_per_run(name: str, action) -> dict:
+    """Run `action` (returning a JSON-able dict) once per test run, however many xdist
+    workers ask: a lock makes the later ones wait, and they get the first one's result."""
     build = ROOT / "_build"
     build.mkdir(exist_ok=True)
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
-    record = build / f".build-{run}.json"
-    with open(build / ".build.lock", "w") as lock:
+    record = build / f".{name}-{run}.json"
+    with open(build / f".{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if run and record.is_file():
-            result = json.loads(record.read_text())
-        else:
-            for old in build.glob(".build-*.json"):
+        try:
+            if run and record.is_file():
+                return json.loads(record.read_text())
+            for old in build.glob(f".{name}-*.json"):
                 old.unlink()
-            prime = subprocess.run([sys.executable, str(ROOT / "tools" / "prime_cache.py")],
-                                   cwd=ROOT, capture_output=True, text=True)
-            shutil.rmtree(HTML, ignore_errors=True)
-            done = subprocess.run(BUILD, cwd=ROOT, capture_output=True, text=True)
-            result = {"returncode": done.returncode or prime.returncode,
-                      "log": prime.stdout + prime.stderr + done.stdout + done.stderr}
+            result = action()
             if run:
                 record.write_text(json.dumps(result))
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    log = result["log"]
-    (build / "build.log").write_text(log)
+            return result
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def execution_cache() -> str:
+    """Execute the chapters missing from the book's execution cache (two at a time, as
+    `make book` does: tools/prime_cache.py); return what it printed."""
+    def prime() -> dict:
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "prime_cache.py")],
+                              cwd=ROOT, capture_output=True, text=True)
+        return {"returncode": done.returncode, "log": done.stdout + done.stderr}
+
+    result = once_per_run("prime", prime)
+    assert result["returncode"] == 0, f"tools/prime_cache.py failed:\n{result['log'][-5000:]}"
+    return result["log"]
+
+
+@pytest.fixture(scope="session")
+def build_log(execution_cache) -> str:
+    """Build the book as `make book` does; return the log.
+
+    As `make book`: after the execution cache is filled, a full build (a fresh Sphinx
+    environment, into an emptied _build/html), so every warning is reported on every
+    run, not only on the run that first read the page. Once per test run.
+    """
+    def build() -> dict:
+        shutil.rmtree(HTML, ignore_errors=True)
+        done = subprocess.run(BUILD, cwd=ROOT, capture_output=True, text=True)
+        return {"returncode": done.returncode, "log": done.stdout + done.stderr}
+
+    result = once_per_run("build", build)
+    log = execution_cache + result["log"]
+    (ROOT / "_build" / "build.log").write_text(log)
     assert result["returncode"] == 0, (
         "The book build failed (fix what the log below names; the whole log is in "
         f"_build/build.log):\n{log[-5000:]}")

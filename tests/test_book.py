@@ -7,30 +7,35 @@ from conftest import HTML, JB, toc_pages
 
 
 def test_book_builds_without_warnings(build_log):
-    # The kernel process's own notice about its local transport is not a Sphinx warning.
-    warnings = [
-        line for line in build_log.splitlines()
-        if re.search(r"WARNING|ERROR", line) and not line.startswith("[IPKernelApp]")
-    ]
-    assert warnings == [], "\n".join(warnings)
+    warnings = [line for line in build_log.splitlines() if re.search(r"WARNING|ERROR", line)]
+    assert warnings == [], (
+        "The book build printed warnings; fix each one (the build runs with -n -W: a "
+        "warning is an error; the whole log is in _build/build.log). A line from "
+        "[IPKernelApp] means the venv's kernel configuration is missing: run make setup.\n"
+        + "\n".join(warnings))
 
 
 def test_every_toc_page_is_built(build_log):
     for page in toc_pages():
-        assert (HTML / f"{page}.html").is_file(), page
+        assert (HTML / f"{page}.html").is_file(), (
+            f"{page} is in _toc.yml but was not built: does {page}.md or {page}.ipynb exist?")
 
 
 def test_math_is_served_from_the_site_itself(build_log):
     mathjax = HTML / "_static" / "mathjax"
-    assert (mathjax / "tex-chtml.js").is_file()
-    assert any((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert (mathjax / "tex-chtml.js").is_file(), (
+        "MathJax is not in the site: _ext/offline_mathjax.py must copy it (is it in "
+        "_config.yml's local_extensions?)")
+    assert any((mathjax / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff")), (
+        "MathJax's fonts are not in the site: see _ext/offline_mathjax.py")
     for page in toc_pages():
         html = (HTML / f"{page}.html").read_text()
         scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
         remote = [s for s in scripts if s.startswith(("http:", "https:", "//"))]
         assert remote == [], f"{page} loads scripts from the network: {remote}"
     chapter = (HTML / "chapters" / "01_derivatives.html").read_text()
-    assert "_static/mathjax/tex-chtml.js" in chapter
+    assert "_static/mathjax/tex-chtml.js" in chapter, (
+        "chapter 1 does not load the site's own MathJax: see _ext/offline_mathjax.py")
 
 
 def test_an_execution_error_fails_the_build(tmp_path):
@@ -51,7 +56,9 @@ def test_an_execution_error_fails_the_build(tmp_path):
         [JB, "build", str(tmp_path), "-W", "--keep-going"],
         capture_output=True, text=True,
     )
-    assert done.returncode != 0
+    assert done.returncode != 0, (
+        "a notebook whose cell raises did not fail the build: _config.yml must keep "
+        "execute: allow_errors: false")
     assert "Executing notebook failed" in done.stdout + done.stderr
     report = tmp_path / "_build" / "html" / "reports" / "broken.err.log"
-    assert "a wrong formula" in report.read_text()
+    assert "a wrong formula" in report.read_text(), "the error report must show the exception"

@@ -3,10 +3,6 @@ repository address is written in one place, a 404 page exists, and the pages sta
 
 import json
 import re
-import shutil
-import subprocess
-import sys
-import venv
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -110,40 +106,6 @@ def test_site_weight_is_reported_and_within_budget(build_log):
     print(f"site: {total:,} bytes in {len(files)} files (MathJax {mathjax:,}); "
           f"heaviest page {heaviest}: {weights[heaviest]:,} bytes")
     assert total < SITE_BUDGET and weights[heaviest] < PAGE_BUDGET
-
-
-def test_a_downloaded_notebook_runs_in_a_venv_without_the_package(tmp_path):
-    """Like a reader on Colab: a fresh environment with the scientific stack but no
-    `backprop`; the first cell installs it (from this checkout instead of the network)."""
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
-            if line.split("==")[0] in {"numpy", "sympy", "matplotlib", "ipykernel", "nbclient", "nbformat"}]
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
-                   check=True, capture_output=True)
-    has_package = subprocess.run([python, "-c", "import backprop"], capture_output=True)
-    assert has_package.returncode != 0, "the fresh venv must not have backprop yet"
-    notebook = tmp_path / "01_derivatives.ipynb"  # downloaded alone: no chapters/ beside it
-    notebook.write_bytes((ROOT / "chapters" / "01_derivatives.ipynb").read_bytes())
-    run = (
-        "import nbformat, nbclient, sys; nb = nbformat.read(sys.argv[1], 4); "
-        "nbclient.NotebookClient(nb, timeout=600, kernel_name='python3').execute(); print('ran')"
-    )
-    source = tmp_path / "source"  # a copy of the package's sources: pip builds in it, not in ROOT
-    skip = shutil.ignore_patterns("*.egg-info", "__pycache__")
-    shutil.copytree(ROOT / "code", source / "code", ignore=skip)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "BACKPROP_SOURCE": str(source), "MPLBACKEND": "agg"}
-    done = subprocess.run([python, "-c", run, str(notebook)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    installed = subprocess.run([python, "-c", "import backprop; print(backprop.__file__)"],
-                               capture_output=True, text=True, check=True)
-    assert str(env_dir) in installed.stdout  # installed into the venv, not found in the checkout
-    assert sys.prefix not in installed.stdout
 
 
 def test_errata_link_to_the_cells_that_show_each_error(build_log):

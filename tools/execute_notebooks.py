@@ -2,7 +2,9 @@
 
 Usage: python tools/execute_notebooks.py [chapters/01_derivatives.ipynb ...]
 (no argument: every notebook in chapters/). Outputs are deterministic: the chapters
-seed their generators, and no timing metadata is recorded.
+seed their generators, no timing metadata is recorded, stream chunks are merged, and
+the kernels run in the environment of tools/determinism.py (hash seed, dates and SVG
+ids in figures).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import determinism
 import nbformat
 from nbclient import NotebookClient
 
@@ -46,6 +49,7 @@ def execute(path: Path) -> None:
 
 
 def main(paths: list[str]) -> None:
+    determinism.apply()
     for path in [Path(p).resolve() for p in paths] or sorted(CHAPTERS.glob("*.ipynb")):
         execute(path)
 

@@ -9,16 +9,20 @@ in parallel (one kernel per core, two by default) and stores each executed noteb
 the cache exactly as jupyter-book would (myst-nb's cache mode: same hash, same working
 directory, same timeout), so the build that follows only reads the cache. A notebook
 that fails here is left out: the build then executes it itself and reports the error.
+The longest notebooks (as timed by earlier runs, in _build/.execution-seconds.json)
+start first, so that the two workers finish together.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import determinism
 import nbformat
 import yaml
 from jupyter_cache import get_cache
@@ -58,6 +62,7 @@ def main() -> None:
     parser.add_argument("cache", nargs="?", default=str(ROOT / "_build" / ".jupyter_cache"))
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args()
+    determinism.apply()
     cache = get_cache(args.cache)
     missing = []
     for path in toc_notebooks():
@@ -67,6 +72,10 @@ def main() -> None:
             missing.append(path)
     if not missing:
         return
+    history_file = Path(args.cache).parent / ".execution-seconds.json"
+    history = json.loads(history_file.read_text()) if history_file.is_file() else {}
+    key = lambda path: str(path.relative_to(ROOT))
+    missing.sort(key=lambda path: -history.get(key(path), float("inf")))  # unknown first
     print(f"executing {len(missing)} notebook(s), {args.jobs} at a time", flush=True)
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -84,6 +93,8 @@ def main() -> None:
                 check_validity=False, overwrite=True,
             )
             print(f"  {name}: {seconds:.1f} s", flush=True)
+            history[key(path)] = round(seconds, 1)
+    history_file.write_text(json.dumps(history, indent=1, sort_keys=True))
     print(f"executed in {time.perf_counter() - start:.1f} s", flush=True)
 
 
