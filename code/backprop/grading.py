@@ -64,9 +64,14 @@ def _call(ex: Exercise, answer: Callable[..., Any], case: Case) -> Any:
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = ex.harness(answer, args) if ex.harness else answer(*args)
-    if out is None or out is Ellipsis:
+    if _blank(out) or (isinstance(out, tuple | list | dict) and out and all(
+            _blank(v) for v in (out.values() if isinstance(out, dict) else out))):
         raise _Unanswered
     return out
+
+
+def _blank(x: Any) -> bool:
+    return x is None or x is Ellipsis
 
 
 def _as_array(out: Any) -> NDArray | None:
@@ -172,6 +177,9 @@ def grade(label: str, answer: Any) -> Verdict:
     for part, outs in raw.items():
         arrays = [_as_array(o) for o in outs]
         what = f"{name}" + (f" ({part})" if part else "")
+        if any(_blank(o) for o in outs):
+            results[part] = ("unanswered", "write this part in place of its `...`.")
+            continue
         if any(a is None for a in arrays):
             bad = next(o for o in outs if _as_array(o) is None)
             results[part] = ("not_an_array", f"{what} returned a {type(bad).__name__}, not a number or array.")
@@ -232,11 +240,17 @@ def _verdict(ex: Exercise, cases: list[Case], results: dict[str, tuple[str, str]
         if r is None:
             lines.append(f"  {part}: correct")
             continue
-        first = first or r[0]
+        if r[0] == "unanswered":
+            lines.append(f"  {part}: not answered yet")
+            continue
+        first = first or r[0]  # the first wrong part's diagnosis
         hint = ex.hints.get(f"{part}:{r[0]}") or ex.hints.get(r[0])
         lines.append(f"  {part}: {_title(r[0])}. {_sentence(r[1])}" + (f" Hint: {hint}" if hint else ""))
-    head = f"{ex.label}: not right yet ({right} of {len(results)} parts right)."
     parts = {p: ("correct" if r is None else r[0]) for p, r in results.items()}
+    if first is None:  # no part wrong: some right, the others not written yet
+        head = f"{ex.label}: so far so good ({right} of {len(results)} parts right, the others not answered yet)."
+        return Verdict(ex.label, "unanswered", None, "\n".join([head, *lines]), parts)
+    head = f"{ex.label}: not right yet ({right} of {len(results)} parts right)."
     return Verdict(ex.label, "wrong", first, "\n".join([head, *lines]), parts)
 
 
