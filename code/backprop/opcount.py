@@ -1,0 +1,89 @@
+"""Count the multiply-adds of the matrix products a computation really performs.
+
+Wrap an array with :meth:`MatmulLog.watch`; every matrix product ``A @ B`` (or
+``np.matmul``) with a watched operand is recorded as its sizes (m, k, n), worth
+m k n multiply-adds, and its result is watched in turn, so the count follows the
+computation through every array derived from the watched ones. Nothing else changes:
+the numbers computed are those of plain arrays.
+Chapter: :doc:`chapters/12_speed` counts a forward and a backward pass with it
+(eq-backward-cost).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+class MatmulLog:
+    """A record of the matrix products computed from watched arrays."""
+
+    def __init__(self) -> None:
+        self.products: list[tuple[int, int, int]] = []  # (m, k, n) of each (m, k) @ (k, n)
+
+    def watch(self, array: ArrayLike) -> Counted:
+        """Return a view of ``array`` whose matrix products are recorded in this log."""
+        a = np.asarray(array)
+        if a.dtype.kind not in "fiu":
+            raise TypeError(f"MatmulLog.watch: array has dtype {a.dtype}, expected real numbers")
+        view = a.view(Counted)
+        view._log = self
+        return view
+
+    @property
+    def multiply_adds(self) -> int:
+        """Total :math:`\\sum m k n` over the recorded products."""
+        return sum(m * k * n for m, k, n in self.products)
+
+    def clear(self) -> None:
+        """Forget the products recorded so far."""
+        self.products.clear()
+
+    def __repr__(self) -> str:
+        return f"MatmulLog({len(self.products)} products, {self.multiply_adds} multiply-adds)"
+
+
+def _plain(x: object) -> object:
+    return x.view(np.ndarray) if isinstance(x, Counted) else x
+
+
+class Counted(np.ndarray):
+    """An ndarray that reports its matrix products to a :class:`MatmulLog`."""
+
+    _log: MatmulLog | None = None
+
+    def __array_finalize__(self, obj: object) -> None:
+        self._log = getattr(obj, "_log", None)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        log = next(x._log for x in (*inputs, *(out or ())) if isinstance(x, Counted))
+        args = [_plain(x) for x in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(_plain(o) for o in out)
+        if ufunc is np.matmul and method == "__call__":
+            a, b = (np.asarray(x) for x in args[:2])
+            if a.ndim != 2 or b.ndim != 2:
+                raise ValueError(
+                    f"Counted: only 2-D products are counted, got shapes {a.shape} @ {b.shape}"
+                )
+            if log is not None:
+                log.products.append((a.shape[0], a.shape[1], b.shape[1]))
+        result = getattr(ufunc, method)(*args, **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        if isinstance(result, tuple):
+            return tuple(_watched(r, log) for r in result)
+        return _watched(result, log)
+
+
+def _watched(result: object, log: MatmulLog | None) -> object:
+    if isinstance(result, np.ndarray) and not isinstance(result, Counted):
+        result = result.view(Counted)
+    if isinstance(result, Counted):
+        result._log = log
+    return result
+
+
+def unwatched(array: ArrayLike) -> NDArray:
+    """Return ``array`` as a plain ndarray (a view, no copy)."""
+    return np.asarray(_plain(array))
