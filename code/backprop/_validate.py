@@ -79,6 +79,9 @@ def same_shape(a: NDArray, b: NDArray, names: str, where: str) -> None:
         )
 
 
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDArray:
     """Return integer class labels of shape (n,), each in 0..k-1, or raise a clear error."""
     y = np.asarray(y)
@@ -90,7 +93,9 @@ def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDA
             f"{where}: labels must be integers (class indices 0..k-1), but {name} has dtype "
             f"{y.dtype}; cast with {name}.astype(int), or pass one-hot rows (N, k) as floats"
         )
-    if k is not None and (y.min() < 0 or y.max() >= k):
+    # one reduction, not two: seen as unsigned, a negative label is a huge number >= k
+    unsigned = y.view(_UNSIGNED[y.itemsize]) if y.dtype.kind == "i" else y
+    if k is not None and unsigned.max() >= k:
         raise ValueError(f"{where}: labels must lie in 0..{k - 1}, got {y.min()}..{y.max()}")
     return y
 
