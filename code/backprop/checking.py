@@ -1,0 +1,114 @@
+"""Gradient checks in practice: element-wise errors, kinks, sampled entries.
+
+Chapter: :doc:`chapters/09_gradient_checking`. These follow the advice of the
+CS231n notes on gradient checks: compare entry by entry as well as by norms,
+notice when a centred difference straddles a kink, and on a large network
+check a few randomly chosen parameters instead of all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_rng
+from .gradcheck import FD_STEP
+from .losses import Loss, get_loss
+from .network import MLP
+
+TINY = 1e-12  # below this both entries count as zero (no relative error)
+
+
+def elementwise_relative_error(
+    a: ArrayLike, n: ArrayLike, tiny: float = TINY
+) -> NDArray[np.float64]:
+    r"""Return :math:`|a_i - n_i| / \max(|a_i|, |n_i|)` entry by entry.
+
+    a, n: arrays of one shape; the result has that shape. Where both
+    :math:`|a_i|` and :math:`|n_i|` are below ``tiny`` the entry is 0 (two
+    zeros agree). A sign flip gives 2, whatever the entry's size; the
+    norm-wise :func:`~backprop.relative_error` can hide it when the entry is
+    small next to the others.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    if a.shape != n.shape:
+        raise ValueError(
+            f"elementwise_relative_error: a has shape {a.shape} but n has "
+            f"shape {n.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n))):
+        raise ValueError("elementwise_relative_error: a or n contains NaN or "
+                         "inf; no relative error is defined")
+    scale = np.maximum(np.abs(a), np.abs(n))
+    out = np.zeros(a.shape)
+    big = scale >= tiny
+    out[big] = np.abs(a - n)[big] / scale[big]
+    return out
+
+
+def active_pattern(net: MLP) -> NDArray[np.bool_]:
+    """Return which pre-activations of the last forward pass are positive,
+    every layer, as one flat boolean array: for ReLU units, which side of
+    each kink "wins"."""
+    if any(layer._cache is None for layer in net.layers):
+        raise RuntimeError("active_pattern: call net.forward first")
+    return np.concatenate([layer._cache[1].ravel() > 0
+                           for layer in net.layers])
+
+
+def sampled_gradcheck(
+    net: MLP,
+    X: ArrayLike,
+    Y: ArrayLike,
+    loss: str | Loss,
+    count: int,
+    rng: np.random.Generator | int,
+    h: float = FD_STEP,
+) -> list[dict]:
+    r"""Check ``count`` randomly chosen parameter entries of ``net``.
+
+    For each entry :math:`\theta_i` (a parameter array and an index, drawn
+    uniformly over all entries) the back-propagated derivative is compared
+    with the centred difference :math:`(L(\theta + h e_i) - L(\theta - h
+    e_i)) / 2h`: two forward passes per entry instead of two per parameter.
+    Returns one dict per entry: ``param`` (e.g. ``"W2"``), ``index``,
+    ``analytic``, ``numeric``, ``rel_error`` (as
+    :func:`elementwise_relative_error`) and ``kink``: True when the sign
+    pattern of the pre-activations differs between :math:`\theta + h e_i`
+    and :math:`\theta - h e_i`, i.e. the difference straddled a kink.
+    """
+    if not isinstance(net, MLP):
+        raise TypeError(f"sampled_gradcheck: net must be an MLP, got "
+                        f"{type(net).__name__}")
+    if not isinstance(count, int | np.integer) or count < 1:
+        raise ValueError(f"sampled_gradcheck: count must be an int >= 1, got "
+                         f"{count!r}")
+    rng = as_rng(rng, "sampled_gradcheck")
+    loss = get_loss(loss)
+    net.loss_and_grads(X, Y, loss)
+    analytic = [g.copy() for g in net.grads]
+    names = [f"{p}{k}" for k in range(1, len(net.layers) + 1) for p in "Wb"]
+    sizes = np.array([p.size for p in net.params])
+    picks = rng.choice(int(sizes.sum()), size=count, replace=False)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    result = []
+    for flat in np.sort(picks):
+        k = int(np.searchsorted(starts, flat, side="right") - 1)
+        p = net.params[k]
+        index = np.unravel_index(int(flat - starts[k]), p.shape)
+        old = p[index]
+        p[index] = old + h
+        up, side_up = loss.value(net.forward(X), Y), active_pattern(net)
+        p[index] = old - h
+        down, side_down = loss.value(net.forward(X), Y), active_pattern(net)
+        p[index] = old
+        numeric = (up - down) / (2 * h)
+        a = float(analytic[k][index])
+        result.append({
+            "param": names[k], "index": tuple(int(i) for i in index),
+            "analytic": a, "numeric": float(numeric),
+            "rel_error": float(elementwise_relative_error(a, numeric)),
+            "kink": bool(np.any(side_up != side_down)),
+        })
+    return result
+

@@ -1,0 +1,98 @@
+"""Element-wise relative errors, kink tracking and sampled gradient checks."""
+
+import numpy as np
+import pytest
+
+import backprop as bp
+from backprop.checking import (
+    active_pattern,
+    elementwise_relative_error,
+    sampled_gradcheck,
+)
+
+
+def test_elementwise_known_values():
+    a = np.array([1.0, 2.0, -3.0, 0.0, 1e-20])
+    n = np.array([1.0, -2.0, -1.5, 0.0, -1e-20])
+    # equal; sign flip; half; both zero; both below the floor
+    np.testing.assert_array_equal(elementwise_relative_error(a, n),
+                                  [0.0, 2.0, 0.5, 0.0, 0.0])
+
+
+def test_elementwise_is_symmetric_and_scale_free():
+    rng = np.random.default_rng(0)
+    a, n = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    r = elementwise_relative_error(a, n)
+    np.testing.assert_allclose(r, elementwise_relative_error(n, a))
+    np.testing.assert_allclose(r, elementwise_relative_error(1e6 * a, 1e6 * n))
+    assert np.all((0 <= r) & (r <= 2))
+
+
+def test_elementwise_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"shape \(2,\).*shape \(3,\)"):
+        elementwise_relative_error(np.ones(2), np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        elementwise_relative_error(np.array([np.nan]), np.ones(1))
+
+
+def test_active_pattern_needs_a_forward_pass():
+    net = bp.MLP.init([2, 3, 1], np.random.default_rng(0), activation="relu")
+    with pytest.raises(RuntimeError, match="forward"):
+        active_pattern(net)
+    net.forward(np.ones((4, 2)))
+    assert active_pattern(net).shape == (4 * 3 + 4 * 1,)
+
+
+def test_sampled_agrees_with_backprop_on_a_smooth_net():
+    rng = np.random.default_rng(1)
+    net = bp.MLP.init([4, 6, 3], rng, activation="tanh")
+    X, y = rng.normal(size=(7, 4)), rng.integers(0, 3, 7)
+    entries = sampled_gradcheck(net, X, y, "cross_entropy", 12, 0)
+    assert len(entries) == 12
+    assert len({(e["param"], e["index"]) for e in entries}) == 12
+    assert all(e["rel_error"] < 1e-7 and not e["kink"] for e in entries)
+
+
+def test_sampled_flags_a_crossed_kink():
+    rng = np.random.default_rng(2)
+    net = bp.MLP.init([3, 4, 2], rng, activation="relu")
+    x, y = rng.normal(size=(1, 3)), rng.normal(size=(1, 2))
+    net.layers[0].b[:] = 0.5
+    net.layers[0].b[0] = -(x @ net.layers[0].W)[0, 0]   # unit 1 on its kink
+    entries = sampled_gradcheck(net, x, y, "half_sse", 26, 0)
+    kinks = {(e["param"], e["index"]) for e in entries if e["kink"]}
+    assert kinks == {("W1", (0, 0)), ("W1", (1, 0)), ("W1", (2, 0)),
+                     ("b1", (0,))}
+    net.layers[0].b[0] += 0.5                            # away from it
+    good = sampled_gradcheck(net, x, y, "half_sse", 26, 0)
+    assert all(e["rel_error"] < 1e-7 and not e["kink"] for e in good)
+
+
+class SignFlipped(bp.Dense):
+    """A bug: grad_W with the wrong sign."""
+
+    def _backward(self, grad_a, input_grad=True):
+        out = super()._backward(grad_a, input_grad)
+        self.grad_W *= -1
+        return out
+
+
+def test_sampled_catches_a_wrong_gradient():
+    rng = np.random.default_rng(3)
+    net = bp.MLP([SignFlipped(*bp.init_weights(3, 4, rng), "tanh"),
+                  bp.Dense.init(4, 2, rng)])
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    entries = sampled_gradcheck(net, x, y, "half_sse", 22, 0)
+    for e in entries:
+        expected = 2.0 if e["param"] == "W1" else 0.0
+        assert abs(e["rel_error"] - expected) < 1e-6, e
+
+
+def test_sampled_rejects_bad_input():
+    net = bp.MLP.init([2, 2], np.random.default_rng(0))
+    with pytest.raises(ValueError, match="count"):
+        sampled_gradcheck(net, np.ones((1, 2)), np.ones((1, 2)), "half_sse",
+                          0, 0)
+    with pytest.raises(TypeError, match="MLP"):
+        sampled_gradcheck("net", np.ones((1, 2)), np.ones((1, 2)),
+                          "half_sse", 1, 0)
