@@ -131,7 +131,7 @@ def insert(nb: nbformat.NotebookNode, graded: list[Graded], name: str) -> nbform
     labels = {g.label for g in graded}
     nb.cells = [c for c in nb.cells if not _is_graded(c)]
     for cell in nb.cells:
-        clash = [label for label in labels if re.search(rf":label: {re.escape(label)}\s*$", cell.source, re.M)]
+        clash = [lab for lab in labels if re.search(rf":label: {re.escape(lab)}\s*$", cell.source, re.M)]
         if clash:
             raise ValueError(f"{name}: label {clash[0]} is already used by a cell that is not graded")
     start = next(((i, n) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"

@@ -121,7 +121,7 @@ def _mistake_outputs(ex: Exercise, cases: list[Case]) -> dict[str, dict[str, lis
             continue
         try:
             raw = _outputs(ex, mistake.answer, cases)
-        except Exception:  # noqa: BLE001 - a mistake that cannot run on a case matches nothing
+        except Exception:
             continue
         arrays = {p: [_as_array(o) for o in outs] for p, outs in raw.items()}
         if all(a is not None for outs in arrays.values() for a in outs):
@@ -153,7 +153,7 @@ def grade(label: str, answer: Any) -> Verdict:
         return _unanswered(label)
     if ex.value:
         value = answer
-        answer = lambda: value  # noqa: E731 - a value answer is a function of nothing
+        answer = lambda: value
     elif not callable(answer):
         return _wrong(label, "not_a_function", f"expected a function {name}, got {type(answer).__name__}.")
     cases = ex.cases(np.random.default_rng(_seed(label)))
@@ -163,7 +163,7 @@ def grade(label: str, answer: Any) -> Verdict:
         return _unanswered(label)
     except _Shape as error:
         return _wrong(label, "wrong_shape", f"{name}: {error}.")
-    except Exception as error:  # noqa: BLE001 - the reader's code may raise anything
+    except Exception as error:
         where = next((c.about for c in cases if _raises(ex, answer, c)), cases[0].about)
         return _wrong(
             label, "raised", f"{name} raised {type(error).__name__}: {_first_line(error)}\n(on {where})."
@@ -182,7 +182,8 @@ def grade(label: str, answer: Any) -> Verdict:
             continue
         if any(a is None for a in arrays):
             bad = next(o for o in outs if _as_array(o) is None)
-            results[part] = ("not_an_array", f"{what} returned a {type(bad).__name__}, not a number or array.")
+            got = type(bad).__name__
+            results[part] = ("not_an_array", f"{what} returned a {got}, not a number or array.")
             continue
         answers[part] = arrays
         ref = [np.asarray(r, dtype=np.float64) for r in refs[part]]
@@ -196,7 +197,7 @@ def grade(label: str, answer: Any) -> Verdict:
 def _raises(ex: Exercise, answer: Callable[..., Any], case: Case) -> bool:
     try:
         _parts(ex, _call(ex, answer, case))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return True
     return False
 
@@ -211,7 +212,7 @@ def _upstream(ex: Exercise, part: str, cases: list[Case], raw: dict[str, list[An
             with np.errstate(all="ignore"):
                 mine = {p: np.asarray(raw[p][i], dtype=np.float64) for p in ex.parts}
                 expected = ex.upstream(copy.deepcopy(case.args), mine)
-        except Exception:  # noqa: BLE001 - the reader's parts may not even combine
+        except Exception:
             return None
         if part not in expected:
             return None
@@ -224,7 +225,8 @@ def _judged(ex: Exercise, outs: list[Any], cases: list[Case]) -> Verdict:
         found = ex.judge(out, case)
         if found is not None:
             return _wrong(ex.label, found[0], f"{ex.task}: {found[1]}\n(on {case.about}).", ex.hints)
-    return Verdict(ex.label, "correct", None, f"{ex.label}: correct. {ex.task} passes every check on {_summary(cases)}.")
+    text = f"{ex.label}: correct. {ex.task} passes every check on {_summary(cases)}."
+    return Verdict(ex.label, "correct", None, text)
 
 
 def _verdict(ex: Exercise, cases: list[Case], results: dict[str, tuple[str, str] | None]) -> Verdict:
@@ -248,7 +250,8 @@ def _verdict(ex: Exercise, cases: list[Case], results: dict[str, tuple[str, str]
         lines.append(f"  {part}: {_title(r[0])}. {_sentence(r[1])}" + (f" Hint: {hint}" if hint else ""))
     parts = {p: ("correct" if r is None else r[0]) for p, r in results.items()}
     if first is None:  # no part wrong: some right, the others not written yet
-        head = f"{ex.label}: so far so good ({right} of {len(results)} parts right, the others not answered yet)."
+        head = (f"{ex.label}: so far so good ({right} of {len(results)} parts right, "
+                "the others not answered yet).")
         return Verdict(ex.label, "unanswered", None, "\n".join([head, *lines]), parts)
     head = f"{ex.label}: not right yet ({right} of {len(results)} parts right)."
     return Verdict(ex.label, "wrong", first, "\n".join([head, *lines]), parts)

@@ -92,6 +92,11 @@ def diagnose(o: Outputs, mistakes: dict[str, Mistake], rtol: float, atol: float)
             f"{o.what} gives NaN or inf on {o.cases[nonfinite[0]].about}, though it is right on "
             "moderate inputs: some intermediate value overflows."
         )
+    moderate = [i for i, c in enumerate(o.cases) if not c.large]
+    if nonfinite and all(o.cases[i].large for i in nonfinite) and len(moderate) < len(o.cases):
+        found = diagnose(_only(o, moderate), mistakes, rtol, atol)  # first the mistake on moderate inputs
+        if found is not None:
+            return found[0], f"{found[1]} (Besides, it gives NaN or inf on {o.cases[nonfinite[0]].about}.)"
     if o.upstream is not None and all(
         close(a, u, rtol, atol) for a, u in zip(o.answers, o.upstream, strict=True)
     ):
@@ -107,6 +112,14 @@ def diagnose(o: Outputs, mistakes: dict[str, Mistake], rtol: float, atol: float)
     return _generic(o, ok, bad, first, rtol, atol)
 
 
+def _only(o: Outputs, keep: list[int]) -> Outputs:
+    """``o`` restricted to the cases ``keep``."""
+    pick = lambda xs: [xs[i] for i in keep]
+    return Outputs(o.what, pick(o.answers), pick(o.refs), pick(o.cases),
+                   {m: pick(outs) for m, outs in o.mistakes.items()},
+                   None if o.upstream is None else pick(o.upstream))
+
+
 def _made(o: Outputs, mistake: Mistake, outs: list[NDArray] | None, rtol: float, atol: float) -> bool:
     """Whether the answers show ``mistake``: equal to its outputs, or passing its test."""
     if mistake.test is not None:
@@ -119,14 +132,16 @@ def _made(o: Outputs, mistake: Mistake, outs: list[NDArray] | None, rtol: float,
 
 
 def _generic(o: Outputs, ok: list[bool], bad: list[int], first: Case, rtol: float, atol: float):
-    a, r = o.answers[bad[0]], o.refs[bad[0]]
-    if a.shape != r.shape:
-        if a.ndim == 2 and a.shape == r.T.shape and close(a.T, r, rtol, atol):
+    shape_bad = [i for i in bad if o.answers[i].shape != o.refs[i].shape]
+    if shape_bad:
+        i = shape_bad[0]
+        a, r, about = o.answers[i], o.refs[i], o.cases[i].about
+        if all(o.answers[j].ndim == 2 and close(o.answers[j].T, o.refs[j], rtol, atol) for j in bad):
             return "transposed", (
-                f"{o.what} has shape {a.shape}, expected {r.shape} (on {first.about}), and it is "
+                f"{o.what} has shape {a.shape}, expected {r.shape} (on {about}), and it is "
                 "the transpose of the right answer."
             )
-        return "wrong_shape", f"{o.what} has shape {a.shape}, expected {r.shape} (on {first.about})."
+        return "wrong_shape", f"{o.what} has shape {a.shape}, expected {r.shape} (on {about})."
     pairs = [(o.answers[i], o.refs[i], o.cases[i]) for i in bad]
     if all(x.ndim == 2 and x.shape[0] == x.shape[1] > 1 and close(x.T, y, rtol, atol) for x, y, _ in pairs):
         return "transposed", f"{o.what} is the transpose of the right answer (on {first.about})."
@@ -160,9 +175,11 @@ def _factor(pairs: list[tuple[NDArray, NDArray, Case]], rtol: float, atol: float
     ns = [case.n for _, _, case in pairs]
     if all(n is not None and n > 1 for n in ns):
         if all(np.isclose(c, n, rtol=1e-6) for c, n in zip(ratios, ns, strict=True)):
-            return "summed_not_averaged", "N times the right answer (N, the batch size): the 1/N of the mean is missing"
+            return "summed_not_averaged", (
+                "N times the right answer (N, the batch size): the 1/N of the mean is missing")
         if all(np.isclose(c * n, 1, rtol=1e-6) for c, n in zip(ratios, ns, strict=True)):
-            return "averaged_not_summed", "1/N times the right answer (N, the batch size): an extra 1/N, a mean where a sum belongs"
+            return "averaged_not_summed", (
+                "1/N times the right answer (N, the batch size): an extra 1/N, a mean where a sum belongs")
     if all(np.isclose(c, 2, rtol=1e-6) for c in ratios):
         return "factor_2", "twice the right answer"
     if all(np.isclose(c, 0.5, rtol=1e-6) for c in ratios):

@@ -22,7 +22,8 @@ def _neuron_cases(rng):
     for size in (1, 4, 9):
         w, b, x = rng.normal(size=(3, size))
         y = rng.uniform(size=size)
-        cases.append(Case((w, b, x, y), f"{size} neuron{'s' if size > 1 else ''} (arrays of shape ({size},))"))
+        about = f"{size} neuron{'s' if size > 1 else ''} (arrays of shape ({size},))"
+        cases.append(Case((w, b, x, y), about))
     return cases
 
 
@@ -54,7 +55,7 @@ EXERCISES = [
                 "the factor sigma'(z) of the middle link, a = sigma(z), is missing.",
             ),
             "input_missing": Mistake(
-                lambda w, b, x, y: dloss_dw(w, b, np.ones_like(x), y),
+                lambda w, b, x, y: (_sigmoid(w * x + b) - y) * _sigmoid(w * x + b) * _sigmoid(-w * x - b),
                 "the last link, dz/dw = x, is missing: that is dL/db, not dL/dw.",
             ),
         },

@@ -18,8 +18,11 @@ def _logit_cases(rng):
     return cases
 
 
-def _rows_sum_to_one_over_axis_0(a, args):
-    return a.ndim == 2 and np.allclose(a.sum(axis=0), 1) and not np.allclose(a.sum(axis=1), 1)
+def _columns_sum_to_one(a, args):
+    """Normalised down the columns (axis 0) instead of along the rows."""
+    if a.ndim != 2 or not np.allclose(a.sum(axis=0), 1):
+        return False
+    return a.shape[0] == 1 or not np.allclose(a.sum(axis=1), 1)
 
 
 def softmax_vjp(s, g):
@@ -45,7 +48,7 @@ EXERCISES = [
             "wrong_axis": Mistake(
                 None,
                 "each column sums to 1, not each row: normalise along axis 1 (one row per example).",
-                test=lambda a, args: a.shape[0] > 1 and _rows_sum_to_one_over_axis_0(a, args),
+                test=_columns_sum_to_one,
             ),
         },
         hints={"nan_or_overflow": "e^z overflows above z = 709: subtract each row's maximum "

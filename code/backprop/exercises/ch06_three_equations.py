@@ -101,7 +101,7 @@ EXERCISES = [
         mistakes={
             "d2_logits": _slip(
                 "delta2",
-                lambda X, y, W1, b1, W2, b2: (np.tanh(X @ W1 + b1) @ W2 + b2 - one_hot(y, W2.shape[1])) / len(X),
+                lambda X, y, W1, b1, W2, b2: (np.tanh(X @ W1 + b1) @ W2 + b2 - one_hot(y, len(b2))) / len(X),
                 "you subtracted Y from the logits Z2; delta2 = (softmax(Z2) - Y) / N.",
                 "logits_not_probabilities",
             ),

@@ -16,7 +16,8 @@ def minibatches(n, batch_size, rng):
 def _batch_cases(rng):
     seeds = rng.integers(0, 2**31, 4)
     sizes = ((10, 3), (12, 4), (7, 1), (5, 8))
-    return [Case((n, b, int(s)), f"n = {n} rows, batch_size = {b}") for (n, b), s in zip(sizes, seeds, strict=True)]
+    return [Case((n, b, int(s)), f"n = {n} rows, batch_size = {b}")
+            for (n, b), s in zip(sizes, seeds, strict=True)]
 
 
 def _judge_batches(out, case):

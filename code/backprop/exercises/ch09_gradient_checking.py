@@ -19,7 +19,8 @@ def _f_tanh(x):
 
 _GRADIENTS = {
     _f_sin: lambda x: np.cos(x) * x**2 + 2 * x * np.sin(x),
-    _f_tanh: lambda x: 2 * np.tanh(x) * (1 - np.tanh(x) ** 2) + x.flat[0] + np.sum(x) * (np.arange(x.size) == 0).reshape(x.shape),
+    _f_tanh: lambda x: (2 * np.tanh(x) * (1 - np.tanh(x) ** 2) + x.flat[0]
+                        + np.sum(x) * (np.arange(x.size) == 0).reshape(x.shape)),
 }
 
 
@@ -31,7 +32,8 @@ def exact_gradient(f, x, h):
 def _fd_cases(rng):
     return [
         Case((_f_sin, rng.normal(size=4), STEP), "f(x) = sum(sin(x) x^2), x of shape (4,)"),
-        Case((_f_tanh, rng.normal(size=(2, 3)), STEP), "f(x) = sum(tanh(x)^2) + x_0 sum(x), x of shape (2, 3)"),
+        Case((_f_tanh, rng.normal(size=(2, 3)), STEP),
+             "f(x) = sum(tanh(x)^2) + x_0 sum(x), x of shape (2, 3)"),
         Case((_f_sin, rng.normal(size=(3, 1)), STEP), "f(x) = sum(sin(x) x^2), x of shape (3, 1)"),
     ]
 
@@ -72,7 +74,8 @@ def _rel_cases(rng):
                                 ((4,), 1e-200, True)):
         a = scale * rng.normal(size=shape)
         n = a + scale * 1e-3 * rng.normal(size=shape)
-        cases.append(Case((a, n), f"arrays of shape {shape} with entries of size about {scale:g}", large=large))
+        about = f"arrays of shape {shape} with entries of size about {scale:g}"
+        cases.append(Case((a, n), about, large=large))
     return cases
 
 

@@ -68,7 +68,7 @@ EXERCISES = [
                 "NumPy's fancy-index assignment does not accumulate. Use np.add.at, or a loop.",
             ),
             "normalised": Mistake(
-                lambda y, p, k: confusion(y, p, k) / np.maximum(confusion(y, p, k).sum(axis=1, keepdims=True), 1),
+                lambda y, p, k: confusion(y, p, k) / np.maximum(confusion(y, p, k).sum(1, keepdims=True), 1),
                 "you divided each row by its total: the exercise asks for counts.",
             ),
         },

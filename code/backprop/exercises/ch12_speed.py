@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ._base import Case, Exercise, Mistake
 
 
 def _forward(sizes, N):
-    return N * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    return N * sum(a * b for a, b in pairwise(sizes))
 
 
 def backward_multiply_adds(sizes, N):
@@ -24,7 +26,7 @@ SIZES = [64, 32, 10]  # the network of the chapter's measurements
 
 def fd_forward_passes():
     r"""Reference (eq-fd-cost): 2P forward passes, P = the weights and biases of SIZES."""
-    return 2 * sum(a * b + b for a, b in zip(SIZES[:-1], SIZES[1:], strict=False))
+    return 2 * sum(a * b + b for a, b in pairwise(SIZES))
 
 
 EXERCISES = [
@@ -40,7 +42,7 @@ EXERCISES = [
                 "which nobody needs.",
             ),
             "one_product": Mistake(
-                lambda s, N: _forward(s, N) - N * s[0] * s[1] if len(s) > 2 else 0,
+                lambda s, N: _forward(s, N) - N * s[0] * s[1],
                 "a backward layer makes two products of the forward one's size, "
                 "X^T delta and delta W^T.",
             ),
@@ -57,7 +59,7 @@ EXERCISES = [
         value=True,
         mistakes={
             "biases_missing": Mistake(
-                lambda: 2 * sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:], strict=False)),
+                lambda: 2 * sum(a * b for a, b in pairwise(SIZES)),
                 "the biases are parameters too: each needs its two forward passes.",
             ),
             "one_sided": Mistake(

@@ -15,7 +15,8 @@ def init_std(n_in, n_out, scheme):
 
 def _std_cases(rng):
     cases = (("xavier", 64, 64), ("he", 256, 512), ("xavier", 784, 10), ("he", 3, 100), ("xavier", 5, 1))
-    return [Case((n_in, n_out, s), f"scheme = {s!r}, n_in = {n_in}, n_out = {n_out}") for s, n_in, n_out in cases]
+    return [Case((n_in, n_out, s), f"scheme = {s!r}, n_in = {n_in}, n_out = {n_out}")
+            for s, n_in, n_out in cases]
 
 
 def layer_grad_norms(net, X, y):
@@ -29,7 +30,8 @@ def _net_cases(rng):
     for sizes, n, g in (([4, 6, 6, 3], 1, "tanh"), ([4, 6, 6, 3], 10, "tanh"), ([5, 8, 8, 8, 2], 7, "relu")):
         net = MLP.init(sizes, np.random.default_rng(int(rng.integers(2**31))), activation=g)
         X, y = rng.normal(size=(n, sizes[0])), rng.integers(0, sizes[-1], n)
-        cases.append(Case((net, X, y), batch_about(n, f"{sizes[0]} inputs, a {g} network of sizes {sizes}"), n=n))
+        about = batch_about(n, f"{sizes[0]} inputs, a {g} network of sizes {sizes}")
+        cases.append(Case((net, X, y), about, n=n))
     return cases
 
 

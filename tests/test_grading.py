@@ -1,0 +1,555 @@
+"""The graded exercises: each checker accepts its hidden solution, rejects typical wrong
+answers with the diagnosis a reader should see, and never shows the reference's values.
+
+The wrong answers below are written here, independently of the mistakes registered in
+``backprop.exercises``; each names the diagnosis it must receive. The last section
+reads the chapters: it passes once tools/insert_graded.py has put the cells in.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import re
+import sys
+import types
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop.engine import Value
+from backprop.exercises import CHAPTERS, EXERCISES
+from backprop.grading import DIAGNOSES, check, grade
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("insert_graded", ROOT / "tools" / "insert_graded.py")
+insert_graded = importlib.util.module_from_spec(_spec)
+sys.modules["insert_graded"] = insert_graded  # dataclasses look their module up there
+_spec.loader.exec_module(insert_graded)
+
+DATA = {g.label: g for path in insert_graded.data_files().values() for g in insert_graded.parse(path)}
+
+
+def answer_in(code: str):
+    """Run a cell's code with a bp whose check records the answer; return that answer."""
+    answers = []
+    bp = types.SimpleNamespace(check=lambda label, answer: answers.append((label, answer)))
+    exec(compile(code, "<cell>", "exec"), {"np": np, "bp": bp, "Value": Value})
+    assert len(answers) == 1, "a graded cell calls bp.check exactly once"
+    return answers[0]
+
+
+def sig(z):
+    return np.exp(-np.logaddexp(0, -z))
+
+
+def soft(Z):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+# ---- the wrong answers, per exercise: (expected diagnosis, answer) ----------------------
+
+def _capstone(**slip):
+    """A capstone answer with one or more steps replaced; slip(step) gets the locals."""
+    def answer(X, y, W1, b1, W2, b2):
+        v = types.SimpleNamespace(X=X, y=y, W1=W1, b1=b1, W2=W2, b2=b2, N=len(X), k=W2.shape[1])
+        v.Z1 = X @ W1 + b1
+        v.A1 = np.tanh(v.Z1)
+        v.Z2 = v.A1 @ W2 + b2
+        v.Y = np.eye(v.k)[y]
+        steps = {
+            "delta2": lambda v: (soft(v.Z2) - v.Y) / v.N,
+            "grad_W2": lambda v: v.A1.T @ v.delta2,
+            "grad_b2": lambda v: v.delta2.sum(axis=0),
+            "delta1": lambda v: (v.delta2 @ v.W2.T) * (1 - v.A1**2),
+            "grad_W1": lambda v: v.X.T @ v.delta1,
+            "grad_b1": lambda v: v.delta1.sum(axis=0),
+        }
+        for name, step in steps.items():
+            setattr(v, name, slip.get(name, step)(v))
+        return tuple(getattr(v, name) for name in steps)
+    return answer
+
+
+def _sgd(mean=True, sign=-1.0, eta_used=True):
+    def answer(W, b, X, Y, eta):
+        d = (X @ W + b - Y) / (len(X) if mean else 1)
+        e = eta if eta_used else 1.0
+        return W + sign * e * X.T @ d, b + sign * e * d.sum(axis=0)
+    return answer
+
+
+def _fd(kind):
+    def answer(f, x, h):
+        g = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + h
+            up = f(x)
+            if kind == "one-sided":
+                x[i] = old
+                g[i] = (up - f(x)) / h
+                continue
+            x[i] = old - h
+            down = f(x)
+            if kind != "no-restore":
+                x[i] = old
+            g[i] = (up - down) / (h if kind == "no-2" else 2 * h)
+        return g
+    return answer
+
+
+def _gate(mode):
+    def vsin(x):
+        out = Value(math.sin(x.data), (x,), "sin")
+
+        def _backward():
+            if mode == "assign":
+                x.grad = math.cos(x.data) * out.grad
+            elif mode == "no-upstream":
+                x.grad += math.cos(x.data)
+            elif mode == "sin":
+                x.grad += math.sin(x.data) * out.grad
+            else:
+                x.grad -= math.cos(x.data) * out.grad
+
+        out._backward = _backward
+        return out
+    return vsin
+
+
+def _topo(mode):
+    def order(root):
+        result, seen = [], set()
+
+        def visit(v):
+            if mode != "no-visited" and id(v) in seen:
+                return
+            seen.add(id(v))
+            for c in v._children:
+                visit(c)
+            result.append(v)
+
+        if mode == "shallow":
+            return [*root._children, root]
+        visit(root)
+        return result[::-1] if mode == "reversed" else result
+    return order
+
+
+def _norms(what):
+    def answer(net, X, y):
+        net.loss_and_grads(X, y, "cross_entropy")
+        values = [what(layer) for layer in net.layers]
+        return np.array(values)
+    return answer
+
+
+def _batches(mode):
+    def answer(n, size, rng):
+        order = {"replace": lambda: rng.integers(0, n, n), "sorted": lambda: np.arange(n)}.get(
+            mode, lambda: rng.permutation(n))()
+        if mode == "drop-last":
+            return [order[i:i + size] for i in range(0, n - size + 1, size)]
+        if mode == "array-split":
+            return np.array_split(order, size)
+        if mode == "flat":
+            return order
+        return [order[i:i + size] for i in range(0, n, size)]
+    return answer
+
+
+def _count(F_factor=2, skip_first=True, per_example=False):
+    def answer(sizes, N):
+        n = 1 if per_example else N
+        F = n * sum(a * b for a, b in pairwise(sizes))
+        return F_factor * F - (n * sizes[0] * sizes[1] if skip_first else 0)
+    return answer
+
+
+WRONG: dict[str, list[tuple[object, object]]] = {
+    "ex-derivatives-sigmoid-prime": [
+        ("returned_sigma", lambda z: 1 / (1 + np.exp(-z))),
+        ("sign_flipped", lambda z: -sig(z) * (1 - sig(z))),
+        ("nan_or_overflow", lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+        ("factor_2", lambda z: 2 * sig(z) * (1 - sig(z))),
+        ("one_plus", lambda z: sig(z) * (1 + sig(z))),
+        ("raised", lambda z: z.no_such_attribute),
+    ],
+    "ex-derivatives-half-sse-grad": [
+        ("summed_not_averaged", lambda a, y: a - y),
+        ("sign_flipped", lambda a, y: (y - a) / len(a)),
+        ("divided_by_size", lambda a, y: (a - y) / a.size),
+        ("transposed", lambda a, y: ((a - y) / len(a)).T),
+        ("wrong_shape", lambda a, y: ((a - y) / len(a)).mean(axis=1)),
+    ],
+    "ex-chain-neuron-grad": [
+        ("g_prime_missing", lambda w, b, x, y: (sig(w * x + b) - y) * x),
+        ("input_missing", lambda w, b, x, y: (sig(w * x + b) - y) * sig(w * x + b) * sig(-w * x - b)),
+        ("sign_flipped", lambda w, b, x, y: (y - sig(w * x + b)) * sig(w * x + b) * sig(-w * x - b) * x),
+        ("factor_2", lambda w, b, x, y: 2 * (sig(w * x + b) - y) * sig(w * x + b) * sig(-w * x - b) * x),
+    ],
+    "ex-chain-layer-vjp": [
+        ("g_prime_missing", lambda x, W, g: g @ W.T),
+        ("g_not_g_prime", lambda x, W, g: (g * np.tanh(x @ W)) @ W.T),
+        ("raised", lambda x, W, g: (g * (1 - np.tanh(x @ W) ** 2)) @ W),
+        ("wrong_shape", lambda x, W, g: g * (1 - np.tanh(x @ W) ** 2)),
+        ("sign_flipped", lambda x, W, g: -(g * (1 - np.tanh(x @ W) ** 2)) @ W.T),
+    ],
+    "ex-forward-layer-batch": [
+        ("bias_missing", lambda X, W, b: np.tanh(X @ W)),
+        ("activation_missing", lambda X, W, b: X @ W + b),
+        ("transposed", lambda X, W, b: np.tanh(X @ W + b).T),
+        ("raised", lambda X, W, b: np.tanh(X @ W.T + b)),
+    ],
+    "ex-forward-two-layers": [
+        ("bias_missing", lambda X, W1, b1, W2, b2: np.maximum(np.maximum(X @ W1, 0) @ W2, 0)),
+        ("output_activation_missing", lambda X, W1, b1, W2, b2: np.maximum(X @ W1 + b1, 0) @ W2 + b2),
+        ("hidden_activation_missing", lambda X, W1, b1, W2, b2: np.maximum((X @ W1 + b1) @ W2 + b2, 0)),
+        ("raised", lambda X, W1, b1, W2, b2: np.maximum(X @ W1.T + b1, 0)),
+    ],
+    "ex-softmax-stable": [
+        ("nan_or_overflow", lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)),
+        ("nan_or_overflow", lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=1, keepdims=True)),
+        ("wrong_axis", lambda Z: np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0)),
+        ("batch1_only", lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True))
+         / np.exp(Z - Z.max(axis=1, keepdims=True)).sum()),
+        ("raised", lambda Z: np.exp(Z - Z.max(axis=1)) / np.exp(Z - Z.max(axis=1)).sum(axis=1)),
+    ],
+    "ex-softmax-vjp-code": [
+        ("coupling_missing", lambda s, g: s * g),
+        ("coupling_missing", lambda s, g: s * (1 - s) * g),
+        ("wrong_axis", lambda s, g: s * (g - (g * s).sum(axis=0, keepdims=True))),
+        ("batch1_only", lambda s, g: s * (g - (g * s).sum())),
+        ("sign_flipped", lambda s, g: s * ((g * s).sum(axis=1, keepdims=True) - g)),
+    ],
+    "ex-ce-logit-grad": [
+        ("summed_not_averaged", lambda Z, y: soft(Z) - np.eye(Z.shape[1])[y]),
+        ("sign_flipped", lambda Z, y: (np.eye(Z.shape[1])[y] - soft(Z)) / len(Z)),
+        ("logits_not_probabilities", lambda Z, y: (Z - np.eye(Z.shape[1])[y]) / len(Z)),
+        ("nan_or_overflow", lambda Z, y: (np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+                                          - np.eye(Z.shape[1])[y]) / len(Z)),
+        ("wrong_axis", lambda Z, y: (np.exp(Z) / np.exp(Z).sum(axis=0) - np.eye(Z.shape[1])[y]) / len(Z)),
+    ],
+    "ex-ce-loss-logits": [
+        ("summed_not_averaged", lambda Z, y: -np.log(soft(Z))[np.arange(len(y)), y].sum()),
+        ("sign_flipped", lambda Z, y: np.log(soft(Z))[np.arange(len(y)), y].mean()),
+        ("nan_or_overflow", lambda Z, y: -np.log(soft(Z))[np.arange(len(y)), y].mean()),
+        ("mean_over_entries", lambda Z, y: -(np.eye(Z.shape[1])[y] * np.log(soft(Z))).mean()),
+    ],
+    "ex-bp-hidden-error": [
+        ("g_prime_missing", lambda d, W, Z: d @ W.T),
+        ("g_not_g_prime", lambda d, W, Z: (d @ W.T) * sig(Z)),
+        ("raised", lambda d, W, Z: (d @ W) * sig(Z) * (1 - sig(Z))),
+        ("sign_flipped", lambda d, W, Z: -(d @ W.T) * sig(Z) * (1 - sig(Z))),
+    ],
+    "ex-bp-capstone": [
+        ({"delta2": "summed_not_averaged", "grad_W2": "inherited", "delta1": "inherited",
+          "grad_b1": "inherited"}, _capstone(delta2=lambda v: soft(v.Z2) - v.Y)),
+        ({"delta2": "logits_not_probabilities", "grad_W1": "inherited"},
+         _capstone(delta2=lambda v: (v.Z2 - v.Y) / v.N)),
+        ({"delta2": "sign_flipped", "grad_b2": "inherited"},
+         _capstone(delta2=lambda v: (v.Y - soft(v.Z2)) / v.N)),
+        ({"grad_W2": "transposed", "delta1": "correct"}, _capstone(grad_W2=lambda v: v.delta2.T @ v.A1)),
+        ({"grad_W2": "pre_activation", "grad_W1": "correct"}, _capstone(grad_W2=lambda v: v.Z1.T @ v.delta2)),
+        ({"grad_b2": "averaged_not_summed"}, _capstone(grad_b2=lambda v: v.delta2.mean(axis=0))),
+        ({"grad_b2": "wrong_axis"}, _capstone(grad_b2=lambda v: v.delta2.sum(axis=1))),
+        ({"delta1": "g_prime_missing", "grad_W1": "inherited", "grad_b1": "inherited", "delta2": "correct"},
+         _capstone(delta1=lambda v: v.delta2 @ v.W2.T)),
+        ({"delta1": "g_not_g_prime"}, _capstone(delta1=lambda v: (v.delta2 @ v.W2.T) * v.A1)),
+        ({"grad_W1": "transposed"}, _capstone(grad_W1=lambda v: v.delta1.T @ v.X)),
+        ({"grad_b1": "wrong_shape"}, _capstone(grad_b1=lambda v: v.delta1.sum(axis=0, keepdims=True))),
+        ("raised", _capstone(delta1=lambda v: (v.delta2 @ v.W2) * (1 - v.A1**2))),
+    ],
+    "ex-worked-output-weight": [
+        ("g_prime_missing", lambda h, o, t: (o - t) * h),
+        ("input_missing", lambda h, o, t: (o - t) * o * (1 - o)),
+        ("sign_flipped", lambda h, o, t: (t - o) * o * (1 - o) * h),
+        ("factor_2", lambda h, o, t: 2 * (o - t) * o * (1 - o) * h),
+    ],
+    "ex-worked-hidden-weights": [
+        ("one_path", lambda x, h, o, t, W2: np.outer(x, W2[:, 0] * (o[0] - t[0]) * o[0] * (1 - o[0])
+                                                     * h * (1 - h))),
+        ("g_prime_missing", lambda x, h, o, t, W2: np.outer(x, W2 @ ((o - t) * o * (1 - o)))),
+        ("g_prime_missing", lambda x, h, o, t, W2: np.outer(x, (W2 @ (o - t)) * h * (1 - h))),
+        ("transposed", lambda x, h, o, t, W2: np.outer((W2 @ ((o - t) * o * (1 - o))) * h * (1 - h), x)),
+        ("raised", lambda x, h, o, t, W2: np.outer(x, (W2.T @ ((o - t) * o * (1 - o))) * h * (1 - h))),
+    ],
+    "ex-loop-minibatches": [
+        ("with_replacement", _batches("replace")),
+        ("not_shuffled", _batches("sorted")),
+        ("last_batch_dropped", _batches("drop-last")),
+        ("wrong_batch_sizes", _batches("array-split")),
+        ("not_a_list", _batches("flat")),
+    ],
+    "ex-loop-sgd-step": [
+        ({"W": "ascent", "b": "ascent"}, _sgd(sign=1.0)),
+        ({"W": "summed_not_averaged", "b": "summed_not_averaged"}, _sgd(mean=False)),
+        ({"W": "eta_missing", "b": "eta_missing"}, _sgd(eta_used=False)),
+        ("raised", lambda W, b, X, Y, eta: (W - eta * ((X @ W + b - Y) / len(X)).T @ X, b)),
+    ],
+    "ex-gradcheck-centred": [
+        ("one_sided", _fd("one-sided")),
+        ("factor_2", _fd("no-2")),
+        ("not_restored", _fd("no-restore")),
+        ("raised", lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h) + f()),
+    ],
+    "ex-gradcheck-relerr": [
+        ("absolute_error", lambda a, n: np.linalg.norm(a - n)),
+        ("one_norm_denominator", lambda a, n: np.linalg.norm(a - n) / np.linalg.norm(n)),
+        ("sum_of_norms", lambda a, n: np.linalg.norm(a - n) / (np.linalg.norm(a) + np.linalg.norm(n))),
+        ("nan_or_overflow", lambda a, n: np.sqrt(np.sum((a - n) ** 2))
+         / max(np.sqrt(np.sum(a**2)), np.sqrt(np.sum(n**2)))),
+    ],
+    "ex-digits-accuracy": [
+        ("argmin", lambda Z, y: np.mean(np.argmin(Z, axis=1) == y)),
+        ("summed_not_averaged", lambda Z, y: np.sum(np.argmax(Z, axis=1) == y)),
+        ("constant_factor", lambda Z, y: 100 * np.mean(np.argmax(Z, axis=1) == y)),
+        ("raised", lambda Z, y: np.mean(np.argmax(Z, axis=0) == y)),
+    ],
+    "ex-digits-confusion": [
+        ("transposed", lambda y, p, k: _confusion(p, y, k)),
+        ("not_accumulated", lambda y, p, k: _set_once(y, p, k)),
+        ("normalised", lambda y, p, k: _confusion(y, p, k)
+         / _confusion(y, p, k).sum(1, keepdims=True).clip(1)),
+        ("raised", lambda y, p, k: np.zeros(k, k)),
+    ],
+    "ex-graphs-sin-gate": [
+        ({"grads": "not_accumulated", "value": "correct"}, _gate("assign")),
+        ({"grads": "upstream_missing"}, _gate("no-upstream")),
+        ({"grads": "wrong_local"}, _gate("sin")),
+        ({"grads": "sign_flipped", "value": "correct"}, _gate("minus")),
+        ("raised", lambda x: Value(math.sin(x), (x,), "sin")),
+    ],
+    "ex-graphs-topo-order": [
+        ("duplicates", _topo("no-visited")),
+        ("reversed_order", _topo("reversed")),
+        ("missing_nodes", _topo("shallow")),
+        ("not_a_list", lambda root: root),
+    ],
+    "ex-speed-backward-count": [
+        ("first_layer_input_grad", _count(skip_first=False)),
+        ("one_product", _count(F_factor=1)),
+        ("averaged_not_summed", _count(per_example=True)),
+        ("factor_2", lambda s, N: 2 * _count()(s, N)),
+    ],
+    "ex-speed-fd-passes": [
+        ("biases_missing", 2 * (64 * 32 + 32 * 10)),
+        ("factor_half", 64 * 32 + 32 + 32 * 10 + 10),
+        ("one_sided", 64 * 32 + 32 + 32 * 10 + 10 + 1),
+        ("not_an_array", "4820"),
+    ],
+    "ex-deep-init-std": [
+        ("variance_not_std", lambda a, b, s: 2 / a if s == "he" else 2 / (a + b)),
+        ("he_fan_out", lambda a, b, s: np.sqrt(2 / b) if s == "he" else np.sqrt(2 / (a + b))),
+        ("xavier_one", lambda a, b, s: np.sqrt(2 / a) if s == "he" else np.sqrt(1 / (a + b))),
+        ("raised", lambda a, b, s: {"he": np.sqrt(2 / a)}[s]),
+    ],
+    "ex-deep-grad-norms": [
+        ("weights_not_gradients", _norms(lambda layer: np.linalg.norm(layer.W))),
+        ("deltas", _norms(lambda layer: np.linalg.norm(layer.delta))),
+        ("squared_norms", _norms(lambda layer: np.sum(layer.grad_W**2))),
+        ("not_an_array", lambda net, X, y: [net.loss_and_grads(X, y, "cross_entropy")] and net.grads),
+        ("reversed_layers", lambda net, X, y: _norms(lambda l: np.linalg.norm(l.grad_W))(net, X, y)[::-1]),
+    ],
+}
+
+
+def _confusion(y, p, k):
+    C = np.zeros((k, k))
+    for i, j in zip(y, p, strict=True):
+        C[i, j] += 1
+    return C
+
+
+def _set_once(y, p, k):
+    C = np.zeros((k, k))
+    C[y, p] += 1
+    return C
+
+
+CASES = [(label, expected, answer) for label, wrongs in WRONG.items() for expected, answer in wrongs]
+
+
+# ---- every exercise: registered, written out, accepts its solution ----------------------
+
+def test_every_registered_exercise_has_its_cells_and_two_per_chapter():
+    assert set(DATA) == set(EXERCISES)
+    for stem, exercises in CHAPTERS.items():
+        assert len(exercises) >= 2, stem
+        assert (ROOT / "chapters" / f"{stem}.ipynb").exists(), stem
+        assert [g.label for g in insert_graded.parse(ROOT / "tools" / "graded" / f"{stem}.md")] == [
+            ex.label for ex in exercises
+        ]
+
+
+@pytest.mark.parametrize("label", sorted(EXERCISES))
+def test_the_hidden_solution_is_accepted(label):
+    called, answer = answer_in(DATA[label].solution)
+    assert called == label
+    verdict = grade(label, answer)
+    assert verdict.status == "correct", verdict.text
+    assert verdict.text.startswith(f"{label}: correct.")
+
+
+@pytest.mark.parametrize("label", sorted(EXERCISES))
+def test_the_stub_gets_a_neutral_verdict(label, capsys):
+    called, answer = answer_in(DATA[label].stub)
+    assert called == label
+    assert check(label, answer) is None
+    printed = capsys.readouterr().out
+    neutral = "not answered yet. Write your code in place of `...` and run the cell again."
+    assert printed == f"{label}: {neutral}\n"
+
+
+@pytest.mark.parametrize("label", sorted(EXERCISES))
+def test_cells_fit_the_page(label):
+    g = DATA[label]
+    for code in (g.stub, g.solution):
+        assert max(len(line) for line in code.splitlines()) <= 79
+        compile(code, label, "exec")
+    assert "..." in g.stub
+
+
+def test_at_least_three_wrong_answers_per_exercise():
+    assert set(WRONG) == set(EXERCISES)
+    assert all(len(wrongs) >= 3 for wrongs in WRONG.values())
+
+
+# ---- wrong answers: rejected, with the diagnosis ----------------------------------------
+
+@pytest.mark.parametrize(("label", "expected", "answer"), CASES,
+                         ids=[f"{label}-{i}" for i, (label, _, _) in enumerate(CASES)])
+def test_a_wrong_answer_is_rejected_with_its_diagnosis(label, expected, answer):
+    verdict = grade(label, answer)
+    assert verdict.status == "wrong", verdict.text
+    if isinstance(expected, dict):
+        for part, diagnosis in expected.items():
+            assert verdict.parts[part] == diagnosis, verdict.text
+    else:
+        assert verdict.diagnosis == expected, verdict.text
+        if expected in DIAGNOSES:
+            assert DIAGNOSES[expected] in verdict.text
+    assert "Traceback" not in verdict.text
+
+
+def _significant(text: str) -> int:
+    return len(text.lstrip("-+").replace(".", "").lstrip("0").split("e")[0])
+
+
+def _reference_numbers(label: str) -> set[str]:
+    """The reference's outputs on the checker's inputs, formatted as a verdict might."""
+    from backprop import grading
+
+    ex = EXERCISES[label]
+    cases = ex.cases(np.random.default_rng(grading._seed(label)))
+    if ex.judge is not None:
+        return set()
+    outs = grading._outputs(ex, ex.reference, cases)
+    found = set()
+    for values in outs.values():
+        for v in np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in values]):
+            if not np.isfinite(v) or v == 0:
+                continue
+            for fmt in (".3f", ".4f", ".6f", ".3g", ".4g", ".6g", "r"):
+                text = repr(float(v)) if fmt == "r" else format(v, fmt)
+                if _significant(text) >= 3:
+                    found.add(text)
+    return found
+
+
+def test_a_verdict_never_shows_the_reference_values():
+    shown = 0
+    for label, expected, answer in CASES:
+        text = grade(label, answer).text
+        numbers = _reference_numbers(label)
+        leaked = [n for n in numbers if re.search(rf"(?<![\d.]){re.escape(n)}(?!\d)", text)]
+        assert not leaked, (label, expected, leaked, text)
+        shown += bool(numbers)
+    assert shown > 50  # the test looked at real numbers
+
+
+# ---- the verdicts themselves -------------------------------------------------------------
+
+def test_an_answer_that_raises_is_named_without_a_traceback():
+    verdict = grade("ex-derivatives-sigmoid-prime", lambda z: 1 / 0)
+    assert verdict.diagnosis == "raised"
+    assert "ZeroDivisionError: division by zero" in verdict.text
+    assert "Traceback" not in verdict.text and "File " not in verdict.text
+
+
+def test_a_naive_softmax_is_diagnosed_as_overflow_with_a_hint():
+    verdict = grade("ex-softmax-stable", lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True))
+    assert verdict.diagnosis == "nan_or_overflow"
+    assert "NaN or overflow for large inputs" in verdict.text and "maximum" in verdict.text
+
+
+def test_unanswered_in_every_form_is_neutral():
+    for answer in (None, ..., lambda *args: None, lambda *args: ...):
+        verdict = grade("ex-ce-logit-grad", answer)
+        assert verdict.status == "unanswered" and verdict.diagnosis is None
+
+
+def test_a_partly_written_capstone_grades_what_is_written():
+    solution = answer_in(DATA["ex-bp-capstone"].solution)[1]
+    verdict = grade("ex-bp-capstone", lambda *args: (solution(*args)[0], ..., ..., ..., ..., ...))
+    assert verdict.status == "unanswered"
+    rest = EXERCISES["ex-bp-capstone"].parts[1:]
+    assert verdict.parts == {"delta2": "correct", **dict.fromkeys(rest, "unanswered")}
+
+
+def test_a_wrong_shape_names_the_expected_one():
+    verdict = grade("ex-derivatives-half-sse-grad", lambda a, y: ((a - y) / len(a)).mean(axis=1))
+    assert verdict.diagnosis == "wrong_shape"
+    assert re.search(r"has shape \(\d+,\), expected \(\d+, \d+\)", verdict.text)
+
+
+def test_a_value_that_is_not_a_function_and_a_missing_label():
+    assert grade("ex-digits-accuracy", np.ones(3)).diagnosis == "not_a_function"
+    with pytest.raises(ValueError, match=r"is called 'ex-softmax-stabel'.*ex-softmax-stable"):
+        grade("ex-softmax-stabel", None)
+    with pytest.raises(TypeError, match="label must be a str"):
+        grade(3, None)
+
+
+def test_verdicts_are_deterministic():
+    answer = WRONG["ex-bp-capstone"][0][1]
+    assert grade("ex-bp-capstone", answer).text == grade("ex-bp-capstone", answer).text
+
+
+# ---- after insertion: the chapters hold every graded exercise ----------------------------
+# These tests read chapters/*.ipynb. They fail until `tools/insert_graded.py` has inserted
+# the cells (the lead runs it); then they check that every registered exercise is in its
+# chapter exactly once, that the notebook's hidden solution passes and its stub is neutral.
+
+def _graded_cells() -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if "graded" not in cell.get("metadata", {}).get("tags", []):
+                continue
+            source = "".join(cell["source"])
+            solution = re.search(r":::\{solution\} (ex-[\w-]+)\n.*?```python\n(.*?)```", source, re.S)
+            label = re.search(r':label: (ex-[\w-]+)|bp\.check\("(ex-[\w-]+)"', source)
+            if solution:
+                found.setdefault(solution.group(1), {})["solution"] = solution.group(2)
+            elif cell["cell_type"] == "code" and label:
+                found.setdefault(label.group(2), {})["stub"] = source
+                found[label.group(2)]["chapter"] = path.stem
+    return found
+
+
+def test_after_insertion_every_exercise_is_in_its_chapter_and_its_solution_passes():
+    cells = _graded_cells()
+    missing = sorted(set(EXERCISES) - set(cells))
+    assert not missing, f"not in any notebook yet (run tools/insert_graded.py): {missing}"
+    for stem, exercises in CHAPTERS.items():
+        for ex in exercises:
+            assert cells[ex.label].get("chapter") == stem, ex.label
+            assert grade(ex.label, answer_in(cells[ex.label]["solution"])[1]).status == "correct", ex.label
+            assert grade(ex.label, answer_in(cells[ex.label]["stub"])[1]).status == "unanswered", ex.label
