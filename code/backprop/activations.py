@@ -68,7 +68,7 @@ def sigmoid_prime(z: ArrayLike) -> Array:
     that costs relative accuracy for large z.
     """
     z = as_real_array(z, "z", "sigmoid_prime")
-    return _sigmoid(z) * _sigmoid(-z)
+    return sigmoid(z) * sigmoid(-z)
 
 
 def tanh(z: ArrayLike) -> Array:
@@ -151,7 +151,7 @@ class Activation:
 
 ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation("identity", lambda z: z, lambda z, a, g: g),
-    "sigmoid": Activation("sigmoid", _sigmoid, lambda z, a, g: g * a * (1 - a)),
+    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a, g: g * a * (1 - a)),
     "tanh": Activation("tanh", np.tanh, lambda z, a, g: g * (1 - a * a)),
     "relu": Activation("relu", lambda z: np.maximum(z, 0), lambda z, a, g: g * (z > 0)),
     "softmax": Activation("softmax", _softmax, lambda z, a, g: _softmax_vjp(a, g)),

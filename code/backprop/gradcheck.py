@@ -52,7 +52,10 @@ def numerical_gradient(f: Callable[[], float], x: NDArray, h: float = FD_STEP) -
         down = float(x[i])
         f_minus = f()
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h if exact_step else up - down)
+        if exact_step:
+            grad[i] = (f_plus - f_minus) / (2 * h)
+        else:  # float32, float16: x +- h was rounded; divide by the step taken
+            grad[i] = (f_plus - f_minus) / (up - down)
     return grad
 
 

@@ -148,7 +148,7 @@ def _summary(cases: list[Case]) -> str:
 def grade(label: str, answer: Any) -> Verdict:
     """Grade ``answer`` for exercise ``label`` and return the :class:`Verdict` (prints nothing)."""
     ex = _exercise(label)
-    name = ex.task
+    name = ex.task if not ex.value else "your answer"
     if answer is None or answer is Ellipsis:
         return _unanswered(label)
     if ex.value:
@@ -183,14 +183,16 @@ def grade(label: str, answer: Any) -> Verdict:
         if any(a is None for a in arrays):
             bad = next(o for o in outs if _as_array(o) is None)
             got = type(bad).__name__
-            results[part] = ("not_an_array", f"{what} returned a {got}, not a number or array.")
+            verb = "is" if ex.value else "returned"
+            results[part] = ("not_an_array", f"{what} {verb} a {got}, not a number or array.")
             continue
         answers[part] = arrays
         ref = [np.asarray(r, dtype=np.float64) for r in refs[part]]
         ups = _upstream(ex, part, cases, raw)
         per_mistake = {m: outs_[part] for m, outs_ in mistakes.items() if part in outs_}
         known = {m: k for m, k in ex.mistakes.items() if k.part in (None, part)}
-        results[part] = diagnose(Outputs(what, arrays, ref, cases, per_mistake, ups), known, ex.rtol, ex.atol)
+        outputs = Outputs(what, arrays, ref, cases, per_mistake, ups, ex.depends.get(part, "earlier part"))
+        results[part] = diagnose(outputs, known, ex.rtol, ex.atol)
     return _verdict(ex, cases, results)
 
 
@@ -275,7 +277,7 @@ def _title(diagnosis: str) -> str:
 def _sentence(message: str) -> str:
     """Capitalise a message, unless it starts with a name from code such as ``softmax(Z)``."""
     first = message.split(" ", 1)[0]
-    return message if any(ch in first for ch in "(_") else message[:1].upper() + message[1:]
+    return message if any(ch in first for ch in "(_.") else message[:1].upper() + message[1:]
 
 
 def _seed(label: str) -> int:

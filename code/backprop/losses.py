@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_float_array, as_labels, same_shape
-from .activations import _sigmoid, _softmax, _vector
+from .activations import _vector, sigmoid, softmax
 
 Array = NDArray[np.floating]
 
@@ -104,12 +104,12 @@ def cross_entropy_grad(z: ArrayLike, y: ArrayLike) -> Array:
     """
     z = _logits(z, "cross_entropy_grad")
     y = _targets(z, y, "cross_entropy_grad")
-    N = z.shape[0]
-    s = _softmax(z)
-    if y.ndim == 1:
-        s[np.arange(N), y] -= 1
-        return s / N
-    return (s * y.sum(axis=1, keepdims=True) - y) / N
+    if y.ndim == 1:  # labels -> one-hot rows
+        y = np.eye(z.shape[1], dtype=z.dtype)[y]
+    mass = y.sum(axis=1, keepdims=True)  # sum_i y_ni, 1 for a probability row
+    if np.all(mass == 1):
+        return (softmax(z) - y) / z.shape[0]
+    return (softmax(z) * mass - y) / z.shape[0]
 
 
 def binary_cross_entropy(z: ArrayLike, y: ArrayLike) -> float:
@@ -126,7 +126,7 @@ def binary_cross_entropy(z: ArrayLike, y: ArrayLike) -> float:
 def binary_cross_entropy_grad(z: ArrayLike, y: ArrayLike) -> Array:
     r"""Return :math:`\partial L/\partial z = (\sigma(z) - y)/N` (eq-bce-derivative); shape (N, k)."""
     z, y = _pair(z, y, "binary_cross_entropy_grad")
-    return (_sigmoid(z) - y) / z.shape[0]
+    return (sigmoid(z) - y) / z.shape[0]
 
 
 def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Array]:

@@ -64,6 +64,7 @@ class Exercise:
     mistakes: dict[str, Mistake] = field(default_factory=dict)
     parts: tuple[str, ...] = ()
     upstream: Callable[[tuple[Any, ...], dict[str, NDArray]], dict[str, NDArray]] | None = None
+    depends: dict[str, str] = field(default_factory=dict)  # part -> the part it is computed from
     judge: Callable[[Any, Case], tuple[str, str] | None] | None = None
     harness: Callable[[Callable[..., Any], tuple[Any, ...]], Any] | None = None
     value: bool = False

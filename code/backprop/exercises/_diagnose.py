@@ -36,8 +36,18 @@ DIAGNOSES: dict[str, str] = {
     "not_finite": "NaN or inf",
     "large_inputs": "wrong for large inputs",
     "inherited": "right step, wrong input",
+    "g_not_g_prime": "g where g' belongs",
+    "plus_not_minus": "a sign inside the formula",
+    "he_fan_out": "He's variance with n_out",
+    "xavier_half_variance": "half of Xavier's variance",
+    "variance_not_std": "the variance, not the standard deviation",
+    "first_layer_input_grad": "one product too many",
+    "one_product": "one product per layer missing",
+    "deltas": "the errors' norms, not the gradients'",
+    "pre_activation": "pre-activation where the activation belongs",
+    "logits_not_probabilities": "logits where probabilities belong",
     "wrong_values": "wrong values",
-    "not_a_list": "not a list of batches",
+    "not_a_list": "not a list",
     "out_of_range": "indices out of range",
     "with_replacement": "drawn with replacement",
     "rows_missing": "rows missing",
@@ -61,6 +71,7 @@ class Outputs:
     cases: list[Case]
     mistakes: dict[str, list[NDArray]]  # the known mistakes' outputs
     upstream: list[NDArray] | None  # right given the reader's own earlier parts
+    source: str = "earlier part"  # the part that ``upstream`` is computed from
 
 
 def close(a: NDArray, b: NDArray, rtol: float, atol: float, equal_nan: bool = False) -> bool:
@@ -100,10 +111,7 @@ def diagnose(o: Outputs, mistakes: dict[str, Mistake], rtol: float, atol: float)
     if o.upstream is not None and all(
         close(a, u, rtol, atol) for a, u in zip(o.answers, o.upstream, strict=True)
     ):
-        return "inherited", (
-            "this step is right for the inputs you gave it: it is wrong only because an "
-            "earlier part is. Fix that one first."
-        )
+        return "inherited", f"right for the {o.source} you computed: wrong only because {o.source} is."
     for name, mistake in mistakes.items():
         if _made(o, mistake, o.mistakes.get(name), rtol, atol):
             return mistake.diagnosis or name, mistake.message
@@ -117,7 +125,7 @@ def _only(o: Outputs, keep: list[int]) -> Outputs:
     pick = lambda xs: [xs[i] for i in keep]
     return Outputs(o.what, pick(o.answers), pick(o.refs), pick(o.cases),
                    {m: pick(outs) for m, outs in o.mistakes.items()},
-                   None if o.upstream is None else pick(o.upstream))
+                   None if o.upstream is None else pick(o.upstream), o.source)
 
 
 def _made(o: Outputs, mistake: Mistake, outs: list[NDArray] | None, rtol: float, atol: float) -> bool:

@@ -46,7 +46,7 @@ EXERCISES = [
         cases=_z_cases,
         mistakes={
             "returned_sigma": Mistake(_sigmoid, "you returned sigma(z) itself, not its derivative."),
-            "one_plus": Mistake(
+            "plus_not_minus": Mistake(
                 lambda z: _sigmoid(z) * (1 + _sigmoid(z)),
                 "that is sigma (1 + sigma); the derivative is sigma times (1 - sigma).",
             ),

@@ -41,7 +41,7 @@ def _vjp_cases(rng):
 EXERCISES = [
     Exercise(
         label="ex-softmax-stable",
-        task="softmax(Z)",
+        task="stable_softmax(Z)",
         reference=softmax_rows,
         cases=_logit_cases,
         mistakes={

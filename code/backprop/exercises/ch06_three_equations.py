@@ -98,6 +98,8 @@ EXERCISES = [
         cases=_net_cases,
         parts=PARTS,
         upstream=lambda args, mine: _from_own(*args, mine),
+        depends={"grad_W2": "delta2", "grad_b2": "delta2", "delta1": "delta2", "grad_W1": "delta1",
+                 "grad_b1": "delta1"},
         mistakes={
             "d2_logits": _slip(
                 "delta2",

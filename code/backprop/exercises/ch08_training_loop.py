@@ -37,7 +37,8 @@ def _judge_batches(out, case):
                                     "row exactly once, a permutation (draw without replacement)")
     if len(rows) < n:
         if n % size and n - len(rows) == n % size:
-            return "last_batch_dropped", f"the last, smaller batch of {n % size} rows is missing"
+            rows_ = f"{n % size} row{'s' if n % size > 1 else ''}"
+            return "last_batch_dropped", f"the last, smaller batch ({rows_}) is missing"
         return "rows_missing", f"{n - len(rows)} of the {n} rows are in no batch"
     sizes = [len(b) for b in batches]
     if any(s != size for s in sizes[:-1]) or not 0 < sizes[-1] <= size:

@@ -55,10 +55,10 @@ EXERCISES = [
                 lambda a, b, s: init_std(a, b, s) if s == "xavier" else np.sqrt(2 / b),
                 "He's variance 2/n divides by n_in, the number of inputs each unit sums.",
             ),
-            "xavier_one": Mistake(
+            "xavier_half_variance": Mistake(
                 lambda a, b, s: np.sqrt(1 / (a + b)) if s == "xavier" else init_std(a, b, s),
-                "Glorot and Bengio's compromise is 2/(n_in + n_out), the mean of 1/n_in and 1/n_out "
-                "in harmonic form; you have 1/(n_in + n_out).",
+                "Glorot and Bengio's compromise is 2/(n_in + n_out), one over the mean of n_in "
+                "and n_out; you have 1/(n_in + n_out).",
             ),
         },
     ),
