@@ -55,7 +55,7 @@ def _verify(label: str, lhs: object, rhs: object, rtol: float, atol: float) -> t
         if isinstance(lhs, sp.MatrixBase) != isinstance(rhs, sp.MatrixBase):
             raise TypeError(f"{label}: one side is a matrix and the other is not")
         for side, x in (("lhs", lhs), ("rhs", rhs)):
-            bad = _symbolic_nonfinite(x) if _is_symbolic(x) else nonfinite(np.asarray(x, dtype=float))
+            bad = _symbolic_nonfinite(x if _is_symbolic(x) else sp.sympify(x))
             if bad:
                 raise AssertionError(f"{label} does not hold: {side} contains {bad}")
         if isinstance(lhs, sp.MatrixBase) and lhs.shape != rhs.shape:

@@ -176,7 +176,7 @@ def grade(label: str, answer: Any) -> Verdict:
     answers: dict[str, list[NDArray]] = {}
     for part, outs in raw.items():
         arrays = [_as_array(o) for o in outs]
-        what = f"{name}" + (f" ({part})" if part else "")
+        what = part or name
         if any(_blank(o) for o in outs):
             results[part] = ("unanswered", "write this part in place of its `...`.")
             continue
@@ -224,7 +224,11 @@ def _upstream(ex: Exercise, part: str, cases: list[Case], raw: dict[str, list[An
 
 def _judged(ex: Exercise, outs: list[Any], cases: list[Case]) -> Verdict:
     for out, case in zip(outs, cases, strict=True):
-        found = ex.judge(out, case)
+        try:
+            found = ex.judge(out, case)
+        except Exception as error:
+            why = f"{type(error).__name__}: {_first_line(error)}"
+            found = ("not_a_list", f"the result could not be read ({why})")
         if found is not None:
             return _wrong(ex.label, found[0], f"{ex.task}: {found[1]}\n(on {case.about}).", ex.hints)
     text = f"{ex.label}: correct. {ex.task} passes every check on {_summary(cases)}."

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about
 
 
-def _sigmoid(z):
+def _sigmoid(z: NDArray) -> NDArray:
     return np.exp(-np.logaddexp(0, -z))
 
 
-def sigmoid_prime(z):
+def sigmoid_prime(z: NDArray) -> NDArray:
     r"""Reference: :math:`\sigma'(z) = \sigma(z)\sigma(-z) = \sigma(1 - \sigma)`."""
     return _sigmoid(z) * _sigmoid(-z)
 
 
-def _z_cases(rng):
+def _z_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case((rng.normal(size=5),), "a vector of 5 values of z"),
         Case((rng.normal(size=(1, 4)),), batch_about(1, "4 values"), n=1),
@@ -25,12 +26,12 @@ def _z_cases(rng):
     ]
 
 
-def half_sse_grad(a, y):
+def half_sse_grad(a: NDArray, y: NDArray) -> NDArray:
     r"""Reference: :math:`\partial L/\partial a = (a - y)/N` for the batch-mean half SSE."""
     return (a - y) / a.shape[0]
 
 
-def _pair_cases(rng):
+def _pair_cases(rng: np.random.Generator) -> list[Case]:
     shapes = [(1, 3), (4, 2), (7, 3)]
     return [
         Case((rng.normal(size=s), rng.normal(size=s)), batch_about(s[0], f"{s[1]} outputs"), n=s[0])

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about
 
 
-def _sigmoid(z):
+def _sigmoid(z: NDArray) -> NDArray:
     return np.exp(-np.logaddexp(0, -z))
 
 
-def dloss_dw(w, b, x, y):
+def dloss_dw(w: NDArray, b: NDArray, x: NDArray, y: NDArray) -> NDArray:
     r"""Reference: :math:`\partial L/\partial w = (a - y)\,\sigma'(z)\,x`, z = wx + b, a = sigma(z)."""
     z = w * x + b
     return (_sigmoid(z) - y) * _sigmoid(z) * _sigmoid(-z) * x
 
 
-def _neuron_cases(rng):
+def _neuron_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for size in (1, 4, 9):
         w, b, x = rng.normal(size=(3, size))
@@ -27,13 +28,13 @@ def _neuron_cases(rng):
     return cases
 
 
-def layer_vjp(x, W, g):
+def layer_vjp(x: NDArray, W: NDArray, g: NDArray) -> NDArray:
     r"""Reference: :math:`\partial L/\partial x = (g \odot \tanh'(xW))\,W^\top`, shape (N, n)."""
     t = np.tanh(x @ W)
     return (g * (1 - t * t)) @ W.T
 
 
-def _layer_cases(rng):
+def _layer_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n_rows, n_in, n_out in ((1, 4, 3), (5, 4, 3), (3, 2, 6)):
         x, W = rng.normal(size=(n_rows, n_in)), rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)

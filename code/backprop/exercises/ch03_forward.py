@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about
 
 
-def layer_forward(X, W, b):
+def layer_forward(X: NDArray, W: NDArray, b: NDArray) -> NDArray:
     r"""Reference: :math:`A = \tanh(XW + b)`; X (N, n0), W (n0, n1), b (n1,) -> (N, n1)."""
     return np.tanh(X @ W + b)
 
 
-def _layer_cases(rng):
+def _layer_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, n0, n1 in ((1, 3, 4), (6, 3, 4), (5, 2, 7)):
         args = (rng.normal(size=(n, n0)), rng.normal(size=(n0, n1)), rng.normal(size=n1))
@@ -20,16 +21,16 @@ def _layer_cases(rng):
     return cases
 
 
-def _relu(z):
+def _relu(z: NDArray) -> NDArray:
     return np.maximum(z, 0)
 
 
-def two_layers(X, W1, b1, W2, b2):
+def two_layers(X: NDArray, W1: NDArray, b1: NDArray, W2: NDArray, b2: NDArray) -> NDArray:
     r"""Reference: :math:`\hat Y = \mathrm{relu}(\mathrm{relu}(XW_1 + b_1)W_2 + b_2)` (eq-forward-nested)."""
     return _relu(_relu(X @ W1 + b1) @ W2 + b2)
 
 
-def _net_cases(rng):
+def _net_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, n0, n1, n2 in ((1, 1, 2, 2), (3, 1, 2, 2), (8, 4, 5, 3)):
         args = (rng.normal(size=(n, n0)), rng.normal(size=(n0, n1)), rng.normal(size=n1),

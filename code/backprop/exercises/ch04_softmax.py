@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about, softmax_rows
 
 
-def _logit_cases(rng):
+def _logit_cases(rng: np.random.Generator) -> list[Case]:
     cases = [
         Case((rng.normal(size=(1, 4)),), batch_about(1, "4 logits"), n=1),
         Case((rng.normal(scale=2, size=(5, 4)),), batch_about(5, "4 logits"), n=5),
@@ -18,19 +19,19 @@ def _logit_cases(rng):
     return cases
 
 
-def _columns_sum_to_one(a, args):
+def _columns_sum_to_one(a: NDArray, args: tuple) -> bool:
     """Normalised down the columns (axis 0) instead of along the rows."""
     if a.ndim != 2 or not np.allclose(a.sum(axis=0), 1):
         return False
     return a.shape[0] == 1 or not np.allclose(a.sum(axis=1), 1)
 
 
-def softmax_vjp(s, g):
+def softmax_vjp(s: NDArray, g: NDArray) -> NDArray:
     r"""Reference: :math:`gJ = s \odot (g - (g \cdot s)\mathbf 1)`, row by row; (N, k)."""
     return s * (g - (g * s).sum(axis=1, keepdims=True))
 
 
-def _vjp_cases(rng):
+def _vjp_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, k in ((1, 4), (5, 4), (3, 6)):
         s, g = softmax_rows(rng.normal(size=(n, k))), rng.normal(size=(n, k))

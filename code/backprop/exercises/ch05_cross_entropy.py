@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about, one_hot, softmax_rows
 
 
-def ce_grad(Z, y):
+def ce_grad(Z: NDArray, y: NDArray) -> NDArray:
     r"""Reference: :math:`\partial L/\partial Z = (\operatorname{softmax}(Z) - Y)/N` (eq-ce-softmax-grad)."""
     return (softmax_rows(Z) - one_hot(y, Z.shape[1])) / Z.shape[0]
 
 
-def _log_softmax(Z):
+def _log_softmax(Z: NDArray) -> NDArray:
     shifted = Z - Z.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def ce_loss(Z, y):
+def ce_loss(Z: NDArray, y: NDArray) -> float:
     r"""Reference: :math:`L = -\frac1N\sum_n \log \operatorname{softmax}(z_n)_{y_n}`, from logits."""
     return -_log_softmax(Z)[np.arange(Z.shape[0]), y].mean()
 
 
-def _cases(rng):
+def _cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, k, scale in ((1, 3, 1.0), (6, 4, 1.0), (4, 5, 3.0)):
         Z = rng.normal(scale=scale, size=(n, k))

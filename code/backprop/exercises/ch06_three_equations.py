@@ -8,20 +8,21 @@ own earlier parts, so that one slip is reported once, where it happens.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about, one_hot, softmax_rows
 
 
-def _sigmoid(z):
+def _sigmoid(z: NDArray) -> NDArray:
     return np.exp(-np.logaddexp(0, -z))
 
 
-def hidden_delta(delta_next, W_next, Z):
+def hidden_delta(delta_next: NDArray, W_next: NDArray, Z: NDArray) -> NDArray:
     r"""Reference (BP2): :math:`\delta^l = (\delta^{l+1} (W^{l+1})^\top) \odot \sigma'(Z^l)`."""
     return (delta_next @ W_next.T) * _sigmoid(Z) * _sigmoid(-Z)
 
 
-def _bp2_cases(rng):
+def _bp2_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, n_l, n_next in ((1, 3, 2), (6, 3, 2), (4, 5, 3)):
         args = (rng.normal(size=(n, n_next)), rng.normal(size=(n_l, n_next)), rng.normal(size=(n, n_l)))
@@ -55,7 +56,7 @@ def _from_own(X, y, W1, b1, W2, b2, mine):
             "grad_W1": X.T @ d1, "grad_b1": d1.sum(axis=0)}
 
 
-def _net_cases(rng):
+def _net_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, n0, h, k in ((1, 3, 4, 3), (6, 3, 4, 3), (5, 2, 5, 4)):
         args = (rng.normal(size=(n, n0)), rng.integers(0, k, n), rng.normal(size=(n0, h)) / np.sqrt(n0),

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake
 
 
-def dE_dw5(out_h1, out_o1, target1):
+def dE_dw5(out_h1: NDArray, out_o1: NDArray, target1: NDArray) -> NDArray:
     r"""Reference (eq-mazur-output-weight): :math:`(o - t)\,o(1 - o)\,h`, elementwise."""
     return (out_o1 - target1) * out_o1 * (1 - out_o1) * out_h1
 
 
-def _output_cases(rng):
+def _output_cases(rng: np.random.Generator) -> list[Case]:
     mazur = (np.array([0.593269992]), np.array([0.75136507]), np.array([0.01]))
     cases = [Case(mazur, "Mazur's numbers (one value each)")]
     for size in (4, 7):
@@ -21,7 +22,7 @@ def _output_cases(rng):
     return cases
 
 
-def hidden_grads(x, h, o, t, W2):
+def hidden_grads(x: NDArray, h: NDArray, o: NDArray, t: NDArray, W2: NDArray) -> NDArray:
     r"""Reference (eq-mazur-hidden-weight): :math:`\partial E/\partial W^1_{kj} = x_k\,\delta^h_j`.
 
     :math:`\delta^h_j = (\sum_o W^2_{jo}\delta_o)\,h_j(1 - h_j)`, :math:`\delta_o = (o - t)o(1 - o)`;
@@ -31,7 +32,7 @@ def hidden_grads(x, h, o, t, W2):
     return np.outer(x, (W2 @ delta_o) * h * (1 - h))
 
 
-def _hidden_cases(rng):
+def _hidden_cases(rng: np.random.Generator) -> list[Case]:
     mazur = (np.array([0.05, 0.10]), np.array([0.593269992, 0.596884378]),
              np.array([0.75136507, 0.772928465]), np.array([0.01, 0.99]),
              np.array([[0.40, 0.50], [0.45, 0.55]]))

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about
 
 
-def minibatches(n, batch_size, rng):
+def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> list[NDArray]:
     """Reference: a permutation of 0..n-1 cut into batches (the last one may be smaller)."""
     order = rng.permutation(n)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def _batch_cases(rng):
+def _batch_cases(rng: np.random.Generator) -> list[Case]:
     seeds = rng.integers(0, 2**31, 4)
     sizes = ((10, 3), (12, 4), (7, 1), (5, 8))
     return [Case((n, b, int(s)), f"n = {n} rows, batch_size = {b}")
             for (n, b), s in zip(sizes, seeds, strict=True)]
 
 
-def _judge_batches(out, case):
+def _judge_batches(out: object, case: Case) -> tuple[str, str] | None:
     """None if ``out`` is one epoch of mini-batches for ``case``, else (diagnosis, message)."""
     n, size, _ = case.args
     try:
@@ -48,13 +49,13 @@ def _judge_batches(out, case):
     return None
 
 
-def sgd_step(W, b, X, Y, eta):
+def sgd_step(W: NDArray, b: NDArray, X: NDArray, Y: NDArray, eta: float) -> tuple[NDArray, NDArray]:
     r"""Reference: one step on the batch-mean half SSE of Z = XW + b: W - eta X^T (Z - Y)/N, ..."""
     E = (X @ W + b - Y) / X.shape[0]
     return W - eta * X.T @ E, b - eta * E.sum(axis=0)
 
 
-def _step_cases(rng):
+def _step_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, n0, k in ((1, 3, 2), (8, 3, 2), (5, 4, 1)):
         args = (rng.normal(size=(n0, k)), rng.normal(size=k), rng.normal(size=(n, n0)),

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake
 
 STEP = 1e-5  # the h the checker passes, the package's FD_STEP
 
 
-def _f_sin(x):
+def _f_sin(x: NDArray) -> float:
     return float(np.sum(np.sin(x) * x**2))
 
 
-def _f_tanh(x):
+def _f_tanh(x: NDArray) -> float:
     return float(np.sum(np.tanh(x) ** 2) + x.flat[0] * np.sum(x))
 
 
@@ -24,12 +27,12 @@ _GRADIENTS = {
 }
 
 
-def exact_gradient(f, x, h):
+def exact_gradient(f: Callable[[NDArray], float], x: NDArray, h: float) -> NDArray:
     """Reference: the exact gradient of the test function ``f`` (by hand, not by differences)."""
     return _GRADIENTS[f](x)
 
 
-def _fd_cases(rng):
+def _fd_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case((_f_sin, rng.normal(size=4), STEP), "f(x) = sum(sin(x) x^2), x of shape (4,)"),
         Case((_f_tanh, rng.normal(size=(2, 3)), STEP),
@@ -59,7 +62,7 @@ def _not_restored(f, x, h):
     return g
 
 
-def relative_error(a, n):
+def relative_error(a: NDArray, n: NDArray) -> float:
     r"""Reference (eq-relative-error): :math:`\|a - n\| / \max(\|a\|, \|n\|)`, scaled first."""
     scale = max(np.abs(a).max(), np.abs(n).max())
     if scale == 0:
@@ -68,7 +71,7 @@ def relative_error(a, n):
     return float(np.linalg.norm(a - n) / max(np.linalg.norm(a), np.linalg.norm(n)))
 
 
-def _rel_cases(rng):
+def _rel_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape, scale, large in (((5,), 1.0, False), ((2, 4), 30.0, False), ((3, 3), 1e200, True),
                                 ((4,), 1e-200, True)):

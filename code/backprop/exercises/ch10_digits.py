@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._base import Case, Exercise, Mistake, batch_about
 
 
-def accuracy(logits, labels):
+def accuracy(logits: NDArray, labels: NDArray) -> float:
     """Reference: the fraction of rows whose largest logit is at the label's index."""
     return float(np.mean(np.argmax(logits, axis=1) == labels))
 
 
-def _accuracy_cases(rng):
+def _accuracy_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, k in ((1, 3), (20, 4), (50, 10)):
         Z = rng.normal(size=(n, k))
@@ -21,14 +22,14 @@ def _accuracy_cases(rng):
     return cases
 
 
-def confusion(labels, predicted, k):
+def confusion(labels: NDArray, predicted: NDArray, k: int) -> NDArray:
     """Reference: C[i, j] = the number of examples of class i predicted as class j; (k, k)."""
     C = np.zeros((k, k), dtype=int)
     np.add.at(C, (labels, predicted), 1)
     return C
 
 
-def _confusion_cases(rng):
+def _confusion_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, k in ((1, 3), (30, 4), (100, 10)):
         labels = rng.integers(0, k, n)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..engine import Value
 from ._base import Case, Exercise, Mistake
 
@@ -44,7 +46,7 @@ def _run_gate(answer, args):
     return {"value": L.data, "grads": [x.grad, y.grad]}
 
 
-def _gate_cases(rng):
+def _gate_cases(rng: np.random.Generator) -> list[Case]:
     return [Case((float(a), float(b)), f"x = {a:.2f}, y = {b:.2f}") for a, b in rng.uniform(-2, 2, (3, 2))]
 
 
@@ -70,7 +72,7 @@ def _nodes(root):
     return seen
 
 
-def topological_order(root):
+def topological_order(root: Value) -> list[Value]:
     """Reference: every node reachable from ``root``, each after all of its children."""
     return root.topological_order()
 
@@ -81,7 +83,7 @@ def _run_order(answer, args):
     return None if out is None or out is Ellipsis else (out, root)
 
 
-def _judge_order(output, case):
+def _judge_order(output: tuple, case: Case) -> tuple[str, str] | None:
     order, root = output
     try:
         order = list(order)

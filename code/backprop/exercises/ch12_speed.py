@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import numpy as np
+
 from ._base import Case, Exercise, Mistake
 
 
-def _forward(sizes, N):
+def _forward(sizes: list[int], N: int) -> int:
     return N * sum(a * b for a, b in pairwise(sizes))
 
 
-def backward_multiply_adds(sizes, N):
+def backward_multiply_adds(sizes: list[int], N: int) -> int:
     r"""Reference (eq-backward-cost): :math:`B = 2F - N n_0 n_1`, :math:`F = N\sum_l n_{l-1} n_l`."""
     return 2 * _forward(sizes, N) - N * sizes[0] * sizes[1]
 
 
-def _count_cases(rng):
+def _count_cases(rng: np.random.Generator) -> list[Case]:
     nets = (([3, 4, 2], 5), ([64, 32, 10], 16), ([784, 256, 10], 1024), ([2, 3], 7), ([5, 4, 4, 3], 1))
     return [Case((list(s), n), f"sizes {s}, a batch of N = {n}", n=n) for s, n in nets]
 
@@ -24,7 +26,7 @@ def _count_cases(rng):
 SIZES = [64, 32, 10]  # the network of the chapter's measurements
 
 
-def fd_forward_passes():
+def fd_forward_passes() -> int:
     r"""Reference (eq-fd-cost): 2P forward passes, P = the weights and biases of SIZES."""
     return 2 * sum(a * b + b for a, b in pairwise(SIZES))
 

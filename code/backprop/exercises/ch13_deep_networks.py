@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..network import MLP
 from ._base import Case, Exercise, Mistake, batch_about
 
 
-def init_std(n_in, n_out, scheme):
+def init_std(n_in: int, n_out: int, scheme: str) -> float:
     r"""Reference: Xavier :math:`\sqrt{2/(n_{in} + n_{out})}`, He :math:`\sqrt{2/n_{in}}` (eq-he-init)."""
     return np.sqrt(2 / (n_in + n_out)) if scheme == "xavier" else np.sqrt(2 / n_in)
 
 
-def _std_cases(rng):
+def _std_cases(rng: np.random.Generator) -> list[Case]:
     cases = (("xavier", 64, 64), ("he", 256, 512), ("xavier", 784, 10), ("he", 3, 100), ("xavier", 5, 1))
     return [Case((n_in, n_out, s), f"scheme = {s!r}, n_in = {n_in}, n_out = {n_out}")
             for s, n_in, n_out in cases]
 
 
-def layer_grad_norms(net, X, y):
+def layer_grad_norms(net: MLP, X: NDArray, y: NDArray) -> NDArray:
     """Reference: the Frobenius norm of dL/dW^l for l = 1..L after one cross-entropy backward pass."""
     net.loss_and_grads(X, y, "cross_entropy")
     return np.array([np.linalg.norm(layer.grad_W) for layer in net.layers])
 
 
-def _net_cases(rng):
+def _net_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for sizes, n, g in (([4, 6, 6, 3], 1, "tanh"), ([4, 6, 6, 3], 10, "tanh"), ([5, 8, 8, 8, 2], 7, "relu")):
         net = MLP.init(sizes, np.random.default_rng(int(rng.integers(2**31))), activation=g)
