@@ -526,6 +526,53 @@ def test_verdicts_are_deterministic():
     assert grade("ex-bp-capstone", answer).text == grade("ex-bp-capstone", answer).text
 
 
+# ---- tools/insert_graded.py on a small notebook --------------------------------------------
+
+def _small_chapter():
+    import nbformat
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\n## Summary\n\n- a point\n\n## Exercises\n\n:::{exercise}\n"
+                                      ":label: ex-old\n\nOld.\n:::"),
+        nbformat.v4.new_code_cell("print(1)", execution_count=1,
+                                  outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")]),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```\n\n## References\n\n```{footbibliography}\n```"),
+    ]
+    for i, cell in enumerate(cells):
+        cell.id = f"c{i}"
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def test_insertion_goes_at_the_end_of_the_exercises_and_is_idempotent():
+    graded = insert_graded.parse(ROOT / "tools" / "graded" / "01_derivatives.md")
+    once = insert_graded.insert(_small_chapter(), graded, "small")
+    sources = [c.source for c in once.cells]
+    assert sources[2] == "```{solution-end}\n```"  # the heading moved to a cell of its own
+    assert sources[-1].startswith("## References")
+    assert [c.id for c in once.cells[3:-1]] == [
+        f"{g.label}-{part}" for g in graded for part in ("text", "stub", "solution")
+    ]
+    assert once.cells[4].execution_count == 2 and "not answered yet" in once.cells[4].outputs[0].text
+    twice = insert_graded.insert(once, graded, "small")
+    assert [c.source for c in twice.cells] == sources
+    assert [c.id for c in twice.cells] == [c.id for c in once.cells]
+    assert [c.source for c in twice.cells[:2]] == [c.source for c in _small_chapter().cells[:2]]
+
+
+DATA_01 = insert_graded.parse(ROOT / "tools" / "graded" / "01_derivatives.md")
+
+
+def test_insertion_refuses_a_chapter_without_exercises_or_with_a_clashing_label():
+    nb = _small_chapter()
+    nb.cells[0].source = "# Title"
+    with pytest.raises(ValueError, match="## Exercises"):
+        insert_graded.insert(nb, DATA_01, "x")
+    nb = _small_chapter()
+    nb.cells[0].source += "\n\n:::{exercise}\n:label: ex-derivatives-sigmoid-prime\n:::"
+    with pytest.raises(ValueError, match="already used"):
+        insert_graded.insert(nb, DATA_01, "x")
+
+
 # ---- after insertion: the chapters hold every graded exercise ----------------------------
 # These tests read chapters/*.ipynb. They fail until `tools/insert_graded.py` has inserted
 # the cells (the lead runs it); then they check that every registered exercise is in its

@@ -12,8 +12,8 @@ code cell with the stub and `bp.check(...)`, and the hidden solution. All three 
 tagged "graded"; a rerun removes every graded cell first, so nothing is duplicated and
 every other cell is left as it was (except that a `## ` heading sharing a cell with
 the text before it is moved to a cell of its own, once, to make room). The stub
-cell's output is the neutral verdict it prints, so the notebook is ready for nbval;
-re-executing it gives the same.
+cell's output is the neutral verdict it prints and the execution counts continue those
+of the chapter, so the notebook is ready for nbval; re-executing it gives the same.
 """
 
 from __future__ import annotations
@@ -157,7 +157,16 @@ def insert(nb: nbformat.NotebookNode, graded: list[Graded], name: str) -> nbform
             at = i
             break
     nb.cells[at:at] = [c for g in graded for c in cells_for(g)]
+    _renumber(nb)
     return nb
+
+
+def _renumber(nb: nbformat.NotebookNode) -> None:
+    """Execution counts 1, 2, 3, ... as one run from the top gives (if the chapter was run)."""
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    if all(c.execution_count is not None for c in code if not _is_graded(c)):
+        for count, cell in enumerate(code, start=1):
+            cell.execution_count = count
 
 
 def main(argv: list[str]) -> None:
