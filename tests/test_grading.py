@@ -536,7 +536,8 @@ def _small_chapter():
                                       ":label: ex-old\n\nOld.\n:::"),
         nbformat.v4.new_code_cell("print(1)", execution_count=1,
                                   outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")]),
-        nbformat.v4.new_markdown_cell("```{solution-end}\n```\n\n## References\n\n```{footbibliography}\n```"),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```\n\n## References\n\n"
+                                      "```{footbibliography}\n```"),
     ]
     for i, cell in enumerate(cells):
         cell.id = f"c{i}"
