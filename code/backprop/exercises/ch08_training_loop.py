@@ -34,8 +34,8 @@ def _judge_batches(out: object, case: Case) -> tuple[str, str] | None:
     if rows.size and (rows.min() < 0 or rows.max() >= n):
         return "out_of_range", f"some indices are outside 0..{n - 1}"
     if len(np.unique(rows)) < len(rows):
-        return "with_replacement", ("some rows appear twice and others never: an epoch uses every "
-                                    "row exactly once, a permutation (draw without replacement)")
+        return "with_replacement", ("some rows appear twice and others never: random reshuffling "
+                                    "uses every row exactly once per epoch, a permutation")
     if len(rows) < n:
         if n % size and n - len(rows) == n % size:
             rows_ = f"{n % size} row{'s' if n % size > 1 else ''}"
