@@ -70,7 +70,7 @@ EXERCISES = [
             "one_path": Mistake(
                 lambda x, h, o, t, W2: np.outer(x, W2[:, 0] * ((o - t) * o * (1 - o))[0] * h * (1 - h)),
                 "only the path through the first output is counted: a hidden unit reaches E "
-                "through every output, and the paths add (eq-multi-path).",
+                "through every output, and the contributions of the paths add.",
             ),
             "g_prime_missing": Mistake(
                 lambda x, h, o, t, W2: np.outer(x, W2 @ ((o - t) * o * (1 - o))),
