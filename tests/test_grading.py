@@ -179,6 +179,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("factor_2", lambda z: 2 * sig(z) * (1 - sig(z))),
         ("plus_not_minus", lambda z: sig(z) * (1 + sig(z))),
         ("raised", lambda z: z.no_such_attribute),
+        ("wrong_values", lambda z: np.cos(z)),
     ],
     "ex-derivatives-half-sse-grad": [
         ("summed_not_averaged", lambda a, y: a - y),
@@ -186,6 +187,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("divided_by_size", lambda a, y: (a - y) / a.size),
         ("transposed", lambda a, y: ((a - y) / len(a)).T),
         ("wrong_shape", lambda a, y: ((a - y) / len(a)).mean(axis=1)),
+        ("not_finite", lambda a, y: (a - y) / 0),
     ],
     "ex-chain-neuron-grad": [
         ("g_prime_missing", lambda w, b, x, y: (sig(w * x + b) - y) * x),
@@ -219,6 +221,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("batch1_only", lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True))
          / np.exp(Z - Z.max(axis=1, keepdims=True)).sum()),
         ("raised", lambda Z: np.exp(Z - Z.max(axis=1)) / np.exp(Z - Z.max(axis=1)).sum(axis=1)),
+        ("large_inputs", lambda Z: soft(np.clip(Z, -50, 50))),
     ],
     "ex-softmax-vjp-code": [
         ("coupling_missing", lambda s, g: s * g),
@@ -285,6 +288,8 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("last_batch_dropped", _batches("drop-last")),
         ("wrong_batch_sizes", _batches("array-split")),
         ("not_a_list", _batches("flat")),
+        ("out_of_range", lambda n, size, rng: [b + 1 for b in _batches("")(n, size, rng)]),
+        ("rows_missing", lambda n, size, rng: [b[1:] for b in _batches("")(n, size, rng)]),
     ],
     "ex-loop-sgd-step": [
         ({"W": "ascent", "b": "ascent"}, _sgd(sign=1.0)),
@@ -330,6 +335,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("reversed_order", _topo("reversed")),
         ("missing_nodes", _topo("shallow")),
         ("not_a_list", lambda root: root),
+        ("order_violated", lambda root: [root, *_topo("")(root)[:-1]]),
     ],
     "ex-speed-backward-count": [
         ("first_layer_input_grad", _count(skip_first=False)),

@@ -158,14 +158,14 @@ def _generic(o: Outputs, ok: list[bool], bad: list[int], first: Case, rtol: floa
     factor = _factor(pairs, rtol, atol)
     if factor is not None:
         return factor[0], f"{o.what} is {factor[1]} (on {first.about})."
+    if all(o.cases[i].large for i in bad):
+        return "large_inputs", f"{o.what} is right on moderate inputs but wrong on {first.about}."
     good_sizes = {o.cases[i].n for i, good in enumerate(ok) if good}
     if 1 in good_sizes and all((o.cases[i].n or 1) > 1 for i in bad):
         return "batch1_only", (
             f"{o.what} is right for a batch of 1 row but wrong for {first.about}: something "
             "mixes the rows (a sum or maximum over the whole batch?) or uses only the first row."
         )
-    if all(o.cases[i].large for i in bad):
-        return "large_inputs", f"{o.what} is right on moderate inputs but wrong on {first.about}."
     return "wrong_values", (
         f"{o.what} has the right shape but wrong values on {len(bad)} of {len(ok)} test inputs "
         f"(the first: {first.about})."
