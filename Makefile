@@ -124,3 +124,17 @@ bench: $(STAMP) $(BENCH_STAMP)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
+
+# Lighthouse on the intro and two chapters, as a phone sees them (not part of `make test`):
+# prints the four scores; targets: performance >= 90, accessibility 100, best practices
+# >= 95, SEO 100. Lighthouse and axe-core come from npm into tools/site (node_modules is
+# not committed; package-lock.json pins them); Chromium is Debian's.
+SITE_TOOLS := tools/site
+$(SITE_TOOLS)/node_modules/.installed: $(SITE_TOOLS)/package.json $(SITE_TOOLS)/package-lock.json
+	cd $(SITE_TOOLS) && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: audit
+audit: $(STAMP) $(CHROMIUM) $(SITE_TOOLS)/node_modules/.installed
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python $(SITE_TOOLS)/audit.py _build/html intro chapters/06_three_equations chapters/10_digits

@@ -1,0 +1,86 @@
+/* The sidebar buttons, bound whichever version of the theme built the page.
+ *
+ * pydata-sphinx-theme renders a ☰ (".primary-toggle") and an "On this page"
+ * (".secondary-toggle") button in its own header, and sphinx-book-theme renders a
+ * second pair in the article header; the theme binds its handler with
+ * querySelector to the first (hidden) one only, so the visible buttons did
+ * nothing but show a tooltip. One listener on the document, in the capture
+ * phase, handles a click on ANY of them before the theme's own handlers:
+ *   - narrow screens (< 992 px): open the sidebar as a modal drawer (the theme's
+ *     <dialog>), moving the sidebar's contents into it and back when it closes;
+ *   - wide screens: ☰ hides and shows the sidebar beside the text.
+ * A theme that uses <label for="__primary"> checkboxes (older versions) works
+ * by itself: labels are left alone.
+ */
+(function () {
+  "use strict";
+  var WIDE = "(min-width: 992px)";
+
+  function move(from, to) {
+    Array.from(from.childNodes).forEach(function (node) { to.appendChild(node); });
+    Array.from(from.classList).forEach(function (cls) {
+      from.classList.remove(cls);
+      to.classList.add(cls);
+    });
+  }
+
+  function hideTooltips() {
+    document.querySelectorAll(".tooltip").forEach(function (tip) { tip.remove(); });
+  }
+
+  function openDrawer(kind) {
+    var sidebar = document.getElementById("pst-" + kind + "-sidebar");
+    var dialog = document.getElementById("pst-" + kind + "-sidebar-modal");
+    if (!sidebar || !dialog || typeof dialog.showModal !== "function") {
+      return false;
+    }
+    if (dialog.open) {
+      dialog.close();
+      return true;
+    }
+    move(sidebar, dialog);
+    dialog.showModal();
+    dialog.addEventListener("close", function () { move(dialog, sidebar); }, { once: true });
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".primary-toggle, .secondary-toggle");
+    if (!button || button.tagName === "LABEL") {
+      return;
+    }
+    var kind = button.classList.contains("primary-toggle") ? "primary" : "secondary";
+    var handled;
+    if (kind === "primary" && window.matchMedia(WIDE).matches) {
+      var sidebar = document.getElementById("pst-primary-sidebar");
+      handled = !!sidebar;
+      if (sidebar) {
+        var hidden = sidebar.classList.toggle("pst-sidebar-hidden");
+        button.setAttribute("aria-expanded", hidden ? "false" : "true");
+      }
+    } else {
+      handled = openDrawer(kind);
+    }
+    if (handled) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      button.blur();
+      hideTooltips();
+    }
+  }, true);
+
+  // A click on the backdrop (outside the drawer's box) closes the drawer.
+  document.addEventListener("click", function (event) {
+    var dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement) || !dialog.open ||
+        !/-sidebar-modal$/.test(dialog.id)) {
+      return;
+    }
+    var box = dialog.getBoundingClientRect();
+    var inside = event.clientX >= box.left && event.clientX <= box.right &&
+                 event.clientY >= box.top && event.clientY <= box.bottom;
+    if (!inside) {
+      dialog.close();
+    }
+  });
+})();
