@@ -22,6 +22,11 @@ def after_forward(net: bp.MLP) -> bp.MLP:
     return net
 
 
+def read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
 ONES = np.ones
 CASES = [
     # (id, call, error, message: function, argument, expected and actual)
@@ -102,6 +107,8 @@ CASES = [
     ("sgd-eta", lambda: bp.sgd_step([ONES(3)], [ONES(3)], np.inf), ValueError,
      "sgd_step: learning rate eta must be positive and finite, got inf"),
     ("sgd-list", lambda: bp.sgd_step([[1.0]], [[1.0]], 0.1), TypeError,
+     r"sgd_step: params\[0\] must be a writable NumPy array"),
+    ("sgd-read-only", lambda: bp.sgd_step([read_only(ONES(3))], [ONES(3)], 0.1), TypeError,
      r"sgd_step: params\[0\] must be a writable NumPy array"),
     ("gd-steps", lambda: bp.gradient_descent(lambda w: w, 1.0, 0.1, -1), ValueError,
      "gradient_descent: steps must be an int >= 0, got -1"),

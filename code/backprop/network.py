@@ -159,7 +159,7 @@ class MLP:
         loss = get_loss(loss)
         out = self.forward(X)  # checks X
         value, grad = loss.value_and_grad(out, Y)  # checks Y against the output
-        if np.shape(grad) != out.shape:  # a user-made Loss may get it wrong
+        if getattr(grad, "shape", None) != out.shape:  # a user-made Loss may get it wrong
             raise ValueError(f"MLP.loss_and_grads: {loss.name} returned a gradient of shape "
                              f"{np.shape(grad)}, expected {out.shape}")
         self._backward(grad)  # our own loss's gradient: no need to check it again

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+_INF = float("inf")
+
 
 def sgd_step(params: Sequence[NDArray], grads: Sequence[NDArray], eta: float) -> None:
     r"""Apply :math:`w \leftarrow w - \eta\, \partial L/\partial w` to every array, in place.
@@ -18,16 +20,21 @@ def sgd_step(params: Sequence[NDArray], grads: Sequence[NDArray], eta: float) ->
     """
     if len(params) != len(grads):
         raise ValueError(f"sgd_step: {len(params)} parameter arrays but {len(grads)} gradients")
-    if not 0 < eta < np.inf:
+    if not (eta > 0 and eta < _INF):  # (cheap checks: this runs once per training step)
         raise ValueError(f"sgd_step: learning rate eta must be positive and finite, got {eta}")
     for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-        if not isinstance(p, np.ndarray) or not p.flags.writeable:
+        if not isinstance(p, np.ndarray):  # a list would be replaced, not updated in place
             raise TypeError(f"sgd_step: params[{i}] must be a writable NumPy array (updated in place)")
-        if p.shape != np.shape(g):
-            raise ValueError(
-                f"sgd_step: params[{i}] has shape {p.shape} but grads[{i}] has {np.shape(g)}"
-            )
-        p -= eta * g
+        if not isinstance(g, np.ndarray):
+            g = np.asarray(g)
+        if p.shape != g.shape:
+            raise ValueError(f"sgd_step: params[{i}] has shape {p.shape} but grads[{i}] has {g.shape}")
+        try:
+            p -= eta * g
+        except ValueError as error:  # NumPy: "output array is read-only"
+            raise TypeError(
+                f"sgd_step: params[{i}] must be a writable NumPy array (updated in place)"
+            ) from error
 
 
 def gradient_descent(
