@@ -67,3 +67,24 @@ def test_a_watched_network_computes_the_same_gradients():
     # layer 1: grad W only (no gradient for the input X)
     assert sorted(log.products) == sorted(
         [(6, 5, 4), (6, 4, 3), (4, 6, 3), (6, 3, 4), (5, 6, 4)])
+
+
+def test_a_product_written_into_a_watched_out_array_is_counted():
+    log = MatmulLog()
+    out = log.watch(np.zeros((2, 3)))
+    result = np.matmul(np.ones((2, 4)), np.ones((4, 3)), out=out)
+    assert result is out and log.products == [(2, 4, 3)]
+    np.testing.assert_array_equal(unwatched(out), 4.0)
+
+
+def test_watching_w_and_grad_w_counts_every_product_of_a_network():
+    rng = np.random.default_rng(2)
+    net = bp.MLP.init([5, 4, 3], rng, activation="sigmoid", output="sigmoid")
+    log = MatmulLog()
+    for layer in net.layers:
+        layer.W, layer.grad_W = log.watch(layer.W), log.watch(layer.grad_W)
+    out = net.forward(rng.normal(size=(6, 5)))
+    assert sorted(log.products) == [(6, 4, 3), (6, 5, 4)]
+    log.clear()
+    net.backward(bp.half_sse_grad(unwatched(out), rng.uniform(size=(6, 3))))
+    assert sorted(log.products) == [(4, 6, 3), (5, 6, 4), (6, 3, 4)]

@@ -1,10 +1,12 @@
 """Count the multiply-adds of the matrix products a computation really performs.
 
 Wrap an array with :meth:`MatmulLog.watch`; every matrix product ``A @ B`` (or
-``np.matmul``) with a watched operand is recorded as its sizes (m, k, n), worth
-m k n multiply-adds, and its result is watched in turn, so the count follows the
-computation through every array derived from the watched ones. Nothing else changes:
-the numbers computed are those of plain arrays.
+``np.matmul``) with a watched operand, or written into a watched ``out=`` array, is
+recorded as its sizes (m, k, n), worth m k n multiply-adds. Its result is watched in
+turn, so the count follows the arrays derived from watched ones through NumPy's
+ufuncs (code that converts them with ``np.asarray`` drops the watch: watch every
+array a product reads or writes, e.g. a layer's ``W`` and ``grad_W``). Nothing else
+changes: the numbers computed are those of plain arrays.
 Chapter: :doc:`chapters/12_speed` counts a forward and a backward pass with it
 (eq-backward-cost).
 """
