@@ -21,6 +21,7 @@ from .activations import (
 )
 from .equations import assert_close, check_equation, check_equations
 from .gradcheck import FD_STEP, gradcheck, numerical_gradient, relative_error
+from .grading import check
 from .init import init_std, init_weights
 from .layers import Dense
 from .losses import (
@@ -54,6 +55,7 @@ __all__ = [
     "assert_close",
     "binary_cross_entropy",
     "binary_cross_entropy_grad",
+    "check",
     "check_equation",
     "check_equations",
     "cross_entropy",
