@@ -53,7 +53,8 @@ def execute(path: Path, seconds: int) -> tuple[Path, str | None, str | None, flo
     result = single_nb_execution(nb, cwd=str(path.parent), allow_errors=False,
                                  timeout=seconds, meta_override=True)
     if result.err is not None:
-        return path, None, f"{type(result.err).__name__}: {result.err}", result.time
+        lines = [line for line in str(result.err).splitlines() if line.strip()]
+        return path, None, lines[-1] if lines else type(result.err).__name__, result.time
     return path, nbformat.writes(nb), None, result.time
 
 
@@ -84,7 +85,7 @@ def main() -> None:
             path, text, error, seconds = run.result()
             name = path.relative_to(ROOT)
             if error is not None:
-                print(f"  {name} failed ({error.splitlines()[0]}); the build will report it")
+                print(f"  {name} failed ({error[:200]}); the build will report it")
                 continue
             record = cache.add_nb_to_project(str(path))
             cache.cache_notebook_bundle(
