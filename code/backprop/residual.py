@@ -1,0 +1,224 @@
+"""Residual connections, y = x + f(x), and gradient clipping by global norm.
+
+Shapes (rows are examples): x, f(x), y (N, n); the branch f is a list of Dense
+(and BatchNorm) layers mapping n units back to n. Chapter:
+:doc:`chapters/15_residual`. ``ResidualNet`` runs Dense, BatchNorm and Residual
+layers in order and keeps every layer's input gradient for inspection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_float_array
+from .batchnorm import BatchNorm
+from .layers import Dense
+from .losses import Loss, get_loss
+from .optim import sgd_step
+from .training import minibatches
+
+Layer = Dense | BatchNorm
+
+
+def _run(layer, x: NDArray, training: bool) -> NDArray:
+    """One layer's forward pass (BatchNorm takes the mode, Dense does not)."""
+    if isinstance(layer, BatchNorm | Residual):
+        return layer.forward(x, training)
+    return layer.forward(x)
+
+
+class Residual:
+    r"""A residual block :math:`y = x + f(x)`, f the branch layers in order.
+
+    ``forward(x)`` returns x + f(x) for x (N, n), f(x) (N, n);
+    ``backward(grad_y)`` returns
+    :math:`\delta_x = \delta_y + \delta_y J_f` row by row (eq-residual-vjp):
+    the upstream gradient itself plus what the branch passes back.
+    Called before ``forward`` it raises ``RuntimeError``. ``params``/``grads``
+    are the branch layers', as for Dense.
+    """
+
+    def __init__(self, branch: Sequence[Layer]):
+        if isinstance(branch, Dense | BatchNorm):
+            branch = [branch]
+        if not branch or not all(isinstance(x, Dense | BatchNorm)
+                                 for x in branch):
+            raise TypeError("Residual: branch must be a non-empty list of "
+                            "Dense and BatchNorm layers")
+        if len({id(x) for x in branch}) != len(branch):
+            raise ValueError("Residual: the same layer appears twice")
+        self.branch = list(branch)
+        self._shape: tuple[int, ...] | None = None
+
+    def forward(self, x: ArrayLike, training: bool = True) -> NDArray:
+        """Return x + f(x); x (N, n) -> (N, n)."""
+        x = as_float_array(x, "x", "Residual.forward", ndim=2, shape="(N, n)")
+        fx = x
+        for layer in self.branch:
+            fx = _run(layer, fx, training)
+        if fx.shape != x.shape:
+            raise ValueError(f"Residual.forward: the branch maps x of shape "
+                             f"{x.shape} to {fx.shape}; y = x + f(x) needs "
+                             f"the same shape")
+        self._shape = x.shape
+        return x + fx  # (eq-residual)
+
+    def backward(self, grad_y: ArrayLike) -> NDArray:
+        """Set the branch's grads from dL/dy (N, n); return dL/dx (N, n)."""
+        if self._shape is None:
+            raise RuntimeError("Residual.backward called before forward")
+        grad_y = as_float_array(grad_y, "grad_y", "Residual.backward")
+        if grad_y.shape != self._shape:
+            raise ValueError(f"Residual.backward: grad_y has shape "
+                             f"{grad_y.shape}, expected {self._shape}")
+        g = grad_y
+        for layer in reversed(self.branch):
+            g = layer.backward(g)  # delta_y J_f, through the branch
+        return grad_y + g  # (eq-residual-vjp): the identity path adds delta_y
+
+    @property
+    def params(self) -> list[NDArray]:
+        return [p for layer in self.branch for p in layer.params]
+
+    @property
+    def grads(self) -> list[NDArray]:
+        return [g for layer in self.branch for g in layer.grads]
+
+    def __repr__(self) -> str:
+        return f"Residual([{', '.join(map(repr, self.branch))}])"
+
+
+class ResidualNet:
+    """Dense, BatchNorm and Residual layers applied in order.
+
+    After ``backward``, ``grad_inputs[i]`` holds dL/d(input of layer i), of
+    the input's shape: the gradient as it arrives at each layer.
+    """
+
+    def __init__(self, layers: Sequence[Layer | Residual]):
+        kinds = Dense | BatchNorm | Residual
+        if not layers or not all(isinstance(x, kinds) for x in layers):
+            raise TypeError("ResidualNet: layers must be a non-empty list of "
+                            "Dense, BatchNorm and Residual layers")
+        if len({id(x) for x in layers}) != len(layers):
+            raise ValueError("ResidualNet: the same layer appears twice")
+        self.layers = list(layers)
+        self.grad_inputs: list[NDArray] = []
+
+    def forward(self, X: ArrayLike, training: bool = True) -> NDArray:
+        """Return the last layer's output; X (N, n_0)."""
+        a = X
+        for layer in self.layers:
+            a = _run(layer, a, training)
+        return a
+
+    def backward(self, grad_out: ArrayLike) -> NDArray:
+        """Back-propagate dL/d(output) through every layer; return dL/dX."""
+        g, grads = grad_out, []
+        for layer in reversed(self.layers):
+            g = layer.backward(g)
+            grads.append(g)
+        self.grad_inputs = grads[::-1]
+        return g
+
+    def loss_and_grads(self, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
+                       training: bool = True) -> float:
+        """Forward, loss, backward: return the loss; grads stay on layers."""
+        loss = get_loss(loss)
+        value, grad = loss.value_and_grad(self.forward(X, training), Y)
+        self.backward(grad)
+        return value
+
+    @property
+    def params(self) -> list[NDArray]:
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self) -> list[NDArray]:
+        return [g for layer in self.layers for g in layer.grads]
+
+    def __repr__(self) -> str:
+        return f"ResidualNet([{', '.join(map(repr, self.layers))}])"
+
+
+def global_norm(grads: Sequence[ArrayLike]) -> float:
+    r"""Return :math:`\|g\| = \sqrt{\sum_i \|g_i\|_F^2}`: all arrays as one.
+
+    Computed as s * sqrt(sum((g / s)^2)) with s the largest entry, so it
+    neither overflows for entries near 1e200 nor underflows near 1e-200.
+    """
+    arrays = [as_float_array(g, f"grads[{i}]", "global_norm")
+              for i, g in enumerate(grads)]
+    if not arrays:
+        raise ValueError("global_norm: grads is empty")
+    scale = max(float(np.max(np.abs(a), initial=0.0)) for a in arrays)
+    if scale == 0.0:
+        return 0.0
+    total = sum(float(np.sum((a / scale) ** 2)) for a in arrays)
+    return scale * float(np.sqrt(total))
+
+
+def clip_by_global_norm(grads: Sequence[NDArray], max_norm: float) -> float:
+    r"""Scale all gradients in place by :math:`\min(1, c/\|g\|)`; return ||g||.
+
+    Equation eq-clip: :math:`\hat g = g \min(1, c/\|g\|)` with c = ``max_norm``
+    and :math:`\|g\|` the global norm of all arrays together
+    (:func:`global_norm`), so :math:`\|\hat g\| = \min(\|g\|, c)` and the
+    direction is kept. Returns the norm *before* clipping, as PyTorch's
+    ``clip_grad_norm_`` does. grads: arrays of any shapes, writable.
+    """
+    if isinstance(max_norm, bool) or not isinstance(
+            max_norm, int | float | np.floating | np.integer):
+        raise TypeError(f"clip_by_global_norm: max_norm must be a number, "
+                        f"got {type(max_norm).__name__}")
+    if not 0 < max_norm < np.inf:
+        raise ValueError(f"clip_by_global_norm: max_norm must be positive "
+                         f"and finite, got {max_norm!r}")
+    for i, g in enumerate(grads):
+        if not isinstance(g, np.ndarray) or not g.flags.writeable:
+            raise TypeError(f"clip_by_global_norm: grads[{i}] must be a "
+                            f"writable NumPy array (scaled in place)")
+    norm = global_norm(grads)
+    if norm > max_norm:
+        factor = max_norm / norm
+        for g in grads:
+            g *= factor
+    return norm
+
+
+def train_clipped(net, X: NDArray, Y: NDArray, loss: str | Loss, eta: float,
+                  epochs: int, rng: np.random.Generator,
+                  batch_size: int, max_norm: float | None = None):
+    """SGD on shuffled mini-batches, each gradient clipped to ``max_norm``.
+
+    ``net`` is a :class:`~backprop.network.MLP` or :class:`ResidualNet`;
+    ``max_norm=None`` trains without clipping. Returns two arrays, one entry
+    per step: the batch loss and the global norm of the gradient *before*
+    clipping. Training stops at the first step whose loss or gradient is not
+    finite (that step is recorded: inf or NaN), instead of raising.
+    """
+    if not 0 < eta < np.inf:
+        raise ValueError(f"train_clipped: eta must be positive and finite, "
+                         f"got {eta!r}")
+    losses, norms = [], []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(epochs):
+            for rows in minibatches(len(X), batch_size, rng):
+                try:
+                    value = net.loss_and_grads(X[rows], Y[rows], loss)
+                    grads = net.grads
+                    finite = all(np.isfinite(g).all() for g in grads)
+                    norm = global_norm(grads) if finite else np.inf
+                except ValueError:  # an input checker met inf or NaN
+                    value, norm = np.nan, np.nan
+                losses.append(value)
+                norms.append(norm)
+                if not (np.isfinite(value) and np.isfinite(norm)):
+                    return np.array(losses), np.array(norms)
+                if max_norm is not None:
+                    clip_by_global_norm(grads, max_norm)
+                sgd_step(net.params, grads, eta)
+    return np.array(losses), np.array(norms)
