@@ -23,12 +23,14 @@ EPS = 1e-5  # PyTorch's default: keeps sqrt(var + eps) away from 0 for a constan
 MOMENTUM = 0.1  # PyTorch's convention: running <- (1 - m) running + m batch
 
 
-def batch_norm(x: NDArray, gamma: NDArray, beta: NDArray, eps: float = EPS):
-    r"""Return ``(y, x_hat, var)``: :math:`y = \gamma \odot \hat x + \beta` (eq-bn-forward).
+def batch_norm(x: NDArray, gamma: NDArray, beta: NDArray,
+               eps: float = EPS) -> tuple[NDArray, NDArray, NDArray]:
+    r"""Return ``(y, x_hat, var)`` with :math:`y = \gamma\hat x + \beta`.
 
-    :math:`\mu = \frac1N\sum_m x_m`, :math:`\sigma^2 = \frac1N\sum_m (x_m - \mu)^2`
-    (the biased batch variance), :math:`\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}`.
-    x (N, n), gamma and beta (n,) -> y and x_hat (N, n), var (n,).
+    Equation eq-bn-forward: :math:`\mu = \frac1N\sum_m x_m`,
+    :math:`\sigma^2 = \frac1N\sum_m (x_m - \mu)^2` (the biased batch
+    variance), :math:`\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}`.
+    x (N, n); gamma, beta (n,) -> y, x_hat (N, n); var (n,).
     """
     mu = x.mean(axis=0)
     centred = x - mu
@@ -37,19 +39,22 @@ def batch_norm(x: NDArray, gamma: NDArray, beta: NDArray, eps: float = EPS):
     return gamma * x_hat + beta, x_hat, var
 
 
-def batch_norm_vjp(g: NDArray, x_hat: NDArray, gamma: NDArray, std: NDArray):
-    r"""Return ``(grad_x, grad_gamma, grad_beta)`` for the upstream gradient g (N, n).
+def batch_norm_vjp(g: NDArray, x_hat: NDArray, gamma: NDArray,
+                   std: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+    r"""Return ``(grad_x, grad_gamma, grad_beta)`` in training mode.
 
-    :math:`\partial L/\partial x = \frac{\gamma}{N\sqrt{\sigma^2+\epsilon}}
-    (N g - \sum_m g_m - \hat x \odot \sum_m g_m \odot \hat x_m)` (eq-bn-backward),
-    :math:`\partial L/\partial\gamma = \sum_m g_m \odot \hat x_m` (eq-bn-grad-gamma),
-    :math:`\partial L/\partial\beta = \sum_m g_m` (eq-bn-grad-beta); sums over rows.
-    g, x_hat (N, n); gamma, std (n,) -> grad_x (N, n), grad_gamma, grad_beta (n,).
+    Sums run over the rows; ``std`` is :math:`s = \sqrt{\sigma^2+\epsilon}`.
+    :math:`\partial L/\partial x = \frac{\gamma}{Ns}(N g - \sum_m g_m
+    - \hat x \odot \sum_m g_m \odot \hat x_m)` (eq-bn-backward),
+    :math:`\partial L/\partial\gamma = \sum_m g_m \odot \hat x_m`
+    (eq-bn-grad-gamma), :math:`\partial L/\partial\beta = \sum_m g_m`
+    (eq-bn-grad-beta). g, x_hat (N, n); gamma, std (n,) ->
+    grad_x (N, n); grad_gamma, grad_beta (n,).
     """
     n_batch = g.shape[0]
-    grad_beta = g.sum(axis=0)
-    grad_gamma = np.sum(g * x_hat, axis=0)
-    grad_x = (gamma / (n_batch * std)) * (
+    grad_beta = g.sum(axis=0)  # (eq-bn-grad-beta)
+    grad_gamma = np.sum(g * x_hat, axis=0)  # (eq-bn-grad-gamma)
+    grad_x = (gamma / (n_batch * std)) * (  # (eq-bn-backward)
         n_batch * g - grad_beta - x_hat * grad_gamma)
     return grad_x, grad_gamma, grad_beta
 
@@ -115,7 +120,7 @@ class BatchNorm:
         g = self.g.vjp(z, a, grad_a)  # dL/dy, y = gamma x_hat + beta
         grad_x, self.grad_gamma[...], self.grad_beta[...] = batch_norm_vjp(
             g, x_hat, self.gamma, std)
-        if not training:  # an affine map: dL/dx = gamma / sqrt(var + eps) * g
+        if not training:  # an affine map (eq-bn-inference-grad)
             grad_x = self.gamma / std * g
         return grad_x
 
@@ -192,4 +197,5 @@ class Stack:
         return history
 
     def __repr__(self) -> str:
-        return f"Stack([{', '.join(map(repr, self.layers))}])"
+        inner = "".join(f"\n    {layer!r}," for layer in self.layers)
+        return f"Stack([{inner}\n])"
