@@ -18,7 +18,9 @@ After the build (build-finished), on the written HTML
       browser-side MathJax;
     * Font Awesome: the 1.5 MB ``fontawesome.js`` (which swaps every icon for an inline
       SVG) is dropped; the theme's CSS draws the icons from its web fonts, which are cut
-      down to the glyphs the site uses;
+      down to the glyphs the site uses; the theme's stylesheet loses the rules that need
+      a class no page or script names; sphinx-design's files leave the pages that use none
+      of its components;
     * the search index and its scripts are loaded by the search page only (the search
       box on every page submits to it);
     * citation lists use ``role="listitem"`` (``doc-biblioentry`` is deprecated, and axe
@@ -369,26 +371,22 @@ PAGE_404 = """<!DOCTYPE html>
   </nav>
   </main>
   <script>
-  // The server shows this page at whatever address was asked for, at any depth: find
-  // the site's root (the deepest prefix of the address that holds this site's
-  // _static/site.js), then point every link there.
+  // The server shows this page at whatever address was asked for, at any depth. The
+  // site's root is the part of the address before the last of the site's own folders
+  // ({folders}); an address with none of them is a page missing from the root itself.
   (function () {{
+    var folders = {folders_json};
     var parts = location.pathname.split("/").slice(0, -1);
-    var prefixes = [];
-    for (var i = parts.length; i >= 1; i--) {{ prefixes.push(parts.slice(0, i).join("/") + "/"); }}
-    function point(root) {{
-      document.documentElement.dataset.root = root;
-      document.querySelectorAll("[data-root-path]").forEach(function (el) {{
-        var attr = el.tagName === "FORM" ? "action" : "href";
-        el.setAttribute(attr, root + el.getAttribute("data-root-path"));
-      }});
+    var cut = parts.length;
+    for (var i = parts.length - 1; i >= 0; i--) {{
+      if (folders.indexOf(parts[i]) >= 0) {{ cut = i; break; }}
     }}
-    (function next(k) {{
-      if (k >= prefixes.length) {{ document.documentElement.dataset.root = ""; return; }}
-      fetch(prefixes[k] + "_static/site.js", {{ method: "HEAD" }}).then(function (r) {{
-        if (r.ok) {{ point(prefixes[k]); }} else {{ next(k + 1); }}
-      }}, function () {{ next(k + 1); }});
-    }})(0);
+    var root = parts.slice(0, cut).join("/") + "/";
+    document.documentElement.dataset.root = root;
+    document.querySelectorAll("[data-root-path]").forEach(function (el) {{
+      var attr = el.tagName === "FORM" ? "action" : "href";
+      el.setAttribute(attr, root + el.getAttribute("data-root-path"));
+    }});
   }})();
   </script>
 </body>
@@ -406,8 +404,52 @@ def write_404(app: Sphinx, outdir: Path, pages: dict[Path, str]) -> None:
     nav = nav.replace('href="#"', f'href="/{home}" data-root-path="{home}"')
     nav = nav.replace(' current active', '')
     book = htmllib.escape(app.config.html_title or app.config.project)
+    folders = sorted({p.relative_to(outdir).parts[0] for p in pages if len(p.relative_to(outdir).parts) > 1}
+                     | {"_static", "_images", "_sources"})
     (outdir / "404.html").write_text(
-        PAGE_404.format(book=book, root_doc=app.config.root_doc, nav=nav), encoding="utf-8")
+        PAGE_404.format(book=book, root_doc=app.config.root_doc, nav=nav,
+                        folders=", ".join(folders), folders_json=json.dumps(folders)),
+        encoding="utf-8")
+
+
+def top_level_blocks(css: str):
+    """The top-level rules and at-rules of a stylesheet, in order."""
+    depth, start = 0, 0
+    for i, ch in enumerate(css):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                yield css[start:i + 1]
+                start = i + 1
+    if start < len(css):
+        yield css[start:]
+
+
+def drop_unmatchable_rules(outdir: Path, pages: dict[Path, str]) -> None:
+    """Drop the theme's top-level style rules that cannot match anything on this site.
+
+    A selector that needs a class which no page and no script of the site ever names
+    (Bootstrap's utilities and components the book does not use) matches nothing. At-rules
+    (@media, @font-face ...) are kept whole.
+    """
+    css_path = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
+    if not css_path.is_file():
+        return
+    scripts = [p.read_text(encoding="utf-8", errors="ignore") for p in (outdir / "_static").rglob("*.js")
+               if p.name != "fontawesome.js"]
+    tokens = set(re.findall(r"[A-Za-z0-9_-]+", "".join([*pages.values(), *scripts])))
+
+    def can_match(selector: str) -> bool:
+        return all(name in tokens for name in re.findall(r"\.([A-Za-z0-9_-]+)", selector))
+
+    kept = []
+    for block in top_level_blocks(css_path.read_text(encoding="utf-8")):
+        head = block.split("{", 1)[0].strip()
+        if head.startswith("@") or "{" not in block or any(can_match(s) for s in head.split(",")):
+            kept.append(block)
+    css_path.write_text("".join(kept), encoding="utf-8")
 
 
 def finish_site(app: Sphinx, exc: Exception | None) -> None:
@@ -422,6 +464,9 @@ def finish_site(app: Sphinx, exc: Exception | None) -> None:
         text = FA_COMMENT.sub("", FA_SCRIPT.sub("", text))
         if path.name != "search.html":
             text = SEARCH_SCRIPTS.sub("", text)
+        if not re.search(r'class="(?:[^"]* )?sd-', text):  # sphinx-design unused on this page
+            text = re.sub(r'\s*<link[^>]*sphinx-design\.min\.css[^>]*>', "", text)
+            text = re.sub(r'\s*<script[^>]*design-tabs\.js[^>]*></script>', "", text)
         text = text.replace('role="doc-biblioentry"', 'role="listitem"')
         # an accessible name must contain the visible text ("Search Ctrl+K", "Show code
         # cell source"): without the aria-label the name is the text itself
@@ -434,6 +479,8 @@ def finish_site(app: Sphinx, exc: Exception | None) -> None:
         pages[path] = text
     subset_icon_fonts(outdir, pages)
     write_404(app, outdir, pages)
+    pages[outdir / "404.html"] = (outdir / "404.html").read_text(encoding="utf-8")
+    drop_unmatchable_rules(outdir, pages)
     pages.pop(outdir / "404.html", None)
     for path, text in pages.items():
         if path.read_text(encoding="utf-8") != text:
