@@ -17,7 +17,6 @@ from .activations import Activation, get_activation
 from .layers import Dense
 from .losses import Loss, get_loss
 from .optim import sgd_step
-from .training import minibatches
 
 EPS = 1e-5  # PyTorch's default: keeps sqrt(var + eps) away from 0 for a constant unit
 MOMENTUM = 0.1  # PyTorch's convention: running <- (1 - m) running + m batch
@@ -82,11 +81,17 @@ class BatchNorm:
         self.gamma, self.beta = np.ones(n, dtype), np.zeros(n, dtype)
         self.grad_gamma, self.grad_beta = np.zeros(n, dtype), np.zeros(n, dtype)
         self.running_mean, self.running_var = np.zeros(n, dtype), np.ones(n, dtype)
+        self.training = True  # the mode forward uses when not told
+        self._net = None  # the network holding this layer, if any
         self._cache: tuple | None = None
 
-    def forward(self, x: ArrayLike, training: bool = True) -> NDArray:
-        """Return a = g(gamma x_hat + beta); x (N, n) -> a (N, n). Caches for backward."""
+    def forward(self, x: ArrayLike, training: bool | None = None) -> NDArray:
+        """Return a = g(gamma x_hat + beta); x (N, n) -> a (N, n). Caches for backward.
+
+        ``training`` None: the layer's ``training`` attribute (True unless set).
+        """
         where = "BatchNorm.forward"
+        training = self.training if training is None else bool(training)
         x = as_float_array(x, "x", where, dtype=self.gamma.dtype)
         if x.ndim != 2 or x.shape[1] != self.n:
             raise ValueError(f"{where}: x has shape {x.shape}, expected (N, {self.n})")
@@ -123,6 +128,15 @@ class BatchNorm:
         if not training:  # an affine map (eq-bn-inference-grad)
             grad_x = self.gamma / std * g
         return grad_x
+
+    def _forward(self, x: NDArray) -> NDArray:
+        """``forward`` in the layer's own mode (as a network calls its layers)."""
+        return self.forward(x)
+
+    def _backward(self, grad_a: NDArray, input_grad: bool = True) -> NDArray | None:
+        """``backward``; the input gradient is returned only if ``input_grad``."""
+        grad_x = self.backward(grad_a)
+        return grad_x if input_grad else None
 
     @property
     def params(self) -> tuple[NDArray, NDArray]:
@@ -187,6 +201,8 @@ class Stack:
         if len(X) % batch_size == 1:
             raise ValueError(f"Stack.train: {len(X)} rows in batches of "
                              f"{batch_size} leave a last batch of one row")
+        from .training import minibatches  # (training imports network)
+
         rng, history = as_rng(rng, "Stack.train"), []
         for _ in range(epochs):
             total = 0.0
