@@ -93,7 +93,7 @@ def correlate_backward(delta: NDArray, x: NDArray, K: NDArray, stride: tuple[int
     grad_b = rows.sum(axis=0)
     if not input_grad:
         return None, grad_K, grad_b
-    # dilate: delta_j goes to position s*j, zeros between (eq-conv-dilate)
+    # dilate: delta_j goes to position s*j, zeros between (see eq-conv-grad-input)
     out = delta.shape[2:]
     dilated = np.zeros(delta.shape[:2] + tuple((o - 1) * s + 1 for o, s in zip(out, stride, strict=True)),
                        dtype=delta.dtype)
