@@ -64,7 +64,7 @@ class Residual:
                              f"{x.shape} to {fx.shape}; y = x + f(x) needs "
                              f"the same shape")
         self._shape = x.shape
-        return x + fx  # (eq-residual)
+        return x + fx  # y = x + f(x)
 
     def backward(self, grad_y: ArrayLike) -> NDArray:
         """Set the branch's grads from dL/dy (N, n); return dL/dx (N, n)."""
