@@ -16,6 +16,14 @@ VENV = Path(sys.executable).parent.parent
 DUPLICATE = "(a-label)=\n## A section\n\nText.\n"
 
 
+def copy_build_setup(book: Path) -> None:
+    """The Makefile and the tools it runs (not the site's npm tools)."""
+    (book / "tools").mkdir(parents=True)
+    shutil.copy2(ROOT / "Makefile", book / "Makefile")
+    for tool in [*(ROOT / "tools").glob("*.py"), ROOT / "tools" / "matplotlibrc"]:
+        shutil.copy2(tool, book / "tools" / tool.name)
+
+
 def make_book(book: Path) -> subprocess.CompletedProcess:
     """`make book` in the copy, with this venv (-o: never reinstall it)."""
     return subprocess.run(
@@ -32,9 +40,7 @@ def fixture_build(book: Path) -> subprocess.CompletedProcess:
 
 def test_a_warning_fails_every_build_until_fixed(tmp_path):
     book = tmp_path / "book"
-    (book / "tools").mkdir(parents=True)
-    shutil.copy2(ROOT / "Makefile", book / "Makefile")
-    shutil.copy2(ROOT / "tools" / "prime_cache.py", book / "tools" / "prime_cache.py")
+    copy_build_setup(book)
     (book / "_config.yml").write_text(
         "title: gate\nonly_build_toc_files: true\nexclude_patterns: [_build, tools]\n"
         "execute:\n  execute_notebooks: cache\n"
@@ -59,9 +65,7 @@ def test_a_warning_fails_every_build_until_fixed(tmp_path):
 
 def test_a_page_removed_from_the_toc_leaves_the_site(tmp_path):
     book = tmp_path / "book"
-    (book / "tools").mkdir(parents=True)
-    shutil.copy2(ROOT / "Makefile", book / "Makefile")
-    shutil.copy2(ROOT / "tools" / "prime_cache.py", book / "tools" / "prime_cache.py")
+    copy_build_setup(book)
     (book / "_config.yml").write_text(
         "title: stale\nonly_build_toc_files: true\nexclude_patterns: [_build, tools]\n")
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: old\n")
