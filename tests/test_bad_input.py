@@ -69,7 +69,7 @@ CASES = [
     ("dense-backward-nan", lambda: after_forward(net32()).layers[0].backward(np.full((2, 2), np.nan)),
      ValueError, "Dense.backward: grad_a contains NaN"),
     ("mlp-sizes", lambda: bp.MLP([2, 4, 1]), TypeError,
-     re.escape("MLP: layer 1 is 2 (int), expected a Dense; to build a network from layer sizes "
+     re.escape("MLP: layer 1 is 2 (int), expected a Dense or BatchNorm; to build a network from layer sizes "
                "use MLP.init([2, 4, 1], rng)")),
     ("mlp-empty", lambda: bp.MLP([]), ValueError, "MLP: needs at least one layer"),
     ("mlp-init-sizes", lambda: bp.MLP.init([2, 0], 0), ValueError,

@@ -229,3 +229,44 @@ def test_bad_input_raises_naming_the_shape():
     with pytest.raises(ValueError, match="twice"):
         Stack([bn, bn])
     assert repr(bn) == "BatchNorm(3, identity, eps=1e-05)"
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
+    batch=st.integers(2, 6),
+    hidden=st.sampled_from(HIDDEN),
+    head=st.sampled_from(HEADS),
+)
+def test_an_mlp_holds_batchnorm_layers_and_gradcheck_passes(seed, sizes, batch, hidden, head):
+    output, loss, kind = head
+    if output == "softmax" and sizes[-1] < 2:
+        sizes = [*sizes[:-1], 2]
+    rng = np.random.default_rng(seed)
+    layers = []
+    for n_in, n_out in pairwise(sizes[:-1]):
+        layers += [bp.Dense.init(n_in, n_out, rng), random_bn(rng, n_out, hidden)]
+    net = bp.MLP([*layers, bp.Dense.init(sizes[-2], sizes[-1], rng, output)])
+    X, Y = rng.normal(size=(batch, sizes[0])), targets(kind, rng, batch, sizes[-1])
+    net.forward(X)
+    bns = [x for x in net.layers if isinstance(x, BatchNorm)]
+    assume(all(b._cache[2].min() ** 2 > 1e-2 for b in bns))
+    assume(hidden != "relu" or all(np.abs(b._cache[3]).min() > 1e-3 for b in bns))
+    for (name, err), grad in zip(bp.gradcheck(net, X, Y, loss), net.grads, strict=True):
+        assert err <= bound(grad, STACK_RTOL), (name, sizes, hidden, head)
+    hidden_widths = [n for n in sizes[1:-1] for _ in range(2)]  # a Dense, then its BatchNorm
+    assert net.sizes == [sizes[0], *hidden_widths, sizes[-1]]
+
+
+def test_an_mlp_with_batchnorm_trains_and_predicts_in_inference_mode():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] - X[:, 2] > 0).astype(int)
+    net = bp.MLP([bp.Dense.init(4, 8, rng), BatchNorm(8, "relu"), bp.Dense.init(8, 2, rng)])
+    history = bp.train(net, X, y, "cross_entropy", 0.2, 30, rng, batch_size=10)
+    assert history.epoch_loss[-1] < 0.5 * history.epoch_loss[0]
+    net.layers[1].training = False
+    assert bp.accuracy(net, X[:1], y[:1]) in (0.0, 1.0)  # one row: fine in inference
+    assert bp.accuracy(net, X, y) > 0.8
+    with pytest.raises(ValueError, match="already belongs"):
+        bp.MLP([net.layers[1]])

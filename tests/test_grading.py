@@ -51,6 +51,29 @@ def soft(Z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _xhat(x, eps, ddof=0, one_pass=False, with_s=False):
+    mu = x.mean(axis=0)
+    var = (x**2).mean(axis=0) - mu**2 if one_pass else ((x - mu) ** 2).sum(axis=0) / (len(x) - ddof)
+    s = np.sqrt(var + eps)
+    return ((x - mu) / s, s) if with_s else (x - mu) / s
+
+
+def _bn_backward(mean_path=True, var_path=True, ddof=0, eps_used=True, axis=0, one_pass=False):
+    """A batch-norm backward written step by step, with one path or ingredient changed."""
+    def answer(g, x, gamma, eps):
+        N = len(x)
+        e = eps if eps_used else 0.0
+        xh, s = _xhat(x, e, ddof, one_pass, with_s=True)
+        dxhat = gamma * g
+        out = dxhat / s
+        if mean_path:
+            out = out - dxhat.sum(axis=axis, keepdims=True) / (N * s)
+        if var_path:
+            out = out - xh * (dxhat * xh).sum(axis=axis, keepdims=True) / ((N - ddof) * s)
+        return out
+    return answer
+
+
 # ---- the wrong answers, per exercise: (expected diagnosis, answer) ----------------------
 
 def _capstone(**slip):
@@ -361,6 +384,27 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("squared_norms", _norms(lambda layer: np.sum(layer.grad_W**2))),
         ("not_an_array", lambda net, X, y: [net.loss_and_grads(X, y, "cross_entropy")] and net.grads),
         ("reversed_layers", lambda net, X, y: _norms(lambda l: np.linalg.norm(l.grad_W))(net, X, y)[::-1]),
+    ],
+    "ex-bn-backward-by-hand": [
+        ("inference_gradient", lambda g, x, gamma, eps: gamma * g / np.sqrt(x.var(axis=0) + eps)),
+        ("mean_path_missing", _bn_backward(mean_path=False)),
+        ("variance_path_missing", _bn_backward(var_path=False)),
+        ("unbiased_variance", _bn_backward(ddof=1)),
+        ("eps_dropped", _bn_backward(eps_used=False)),
+        ("gamma_missing", lambda g, x, gamma, eps: _bn_backward()(g, x, np.ones_like(gamma), eps)),
+        ("wrong_axis", _bn_backward(axis=1)),
+        ("sign_flipped", lambda g, x, gamma, eps: -_bn_backward()(g, x, gamma, eps)),
+        ("large_inputs", _bn_backward(one_pass=True)),
+    ],
+    "ex-bn-param-grads": [
+        ({"grad_gamma": "x_not_x_hat", "grad_beta": "correct"},
+         lambda g, x, eps: ((g * x).sum(axis=0), g.sum(axis=0))),
+        ({"grad_gamma": "correct", "grad_beta": "averaged_not_summed"},
+         lambda g, x, eps: ((g * _xhat(x, eps)).sum(axis=0), g.mean(axis=0))),
+        ({"grad_gamma": "wrong_shape", "grad_beta": "wrong_shape"},
+         lambda g, x, eps: ((g * _xhat(x, eps)).sum(axis=1), g.sum(axis=1))),
+        ({"grad_gamma": "sign_flipped", "grad_beta": "correct"},
+         lambda g, x, eps: (-(g * _xhat(x, eps)).sum(axis=0), g.sum(axis=0))),
     ],
 }
 

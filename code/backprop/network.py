@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_float_array
 from .activations import Activation
+from .batchnorm import BatchNorm
 from .layers import Dense
 from .losses import Loss, get_loss
 
@@ -43,14 +44,14 @@ class MLP:
         if not layers:
             raise ValueError("MLP: needs at least one layer")
         for l, layer in enumerate(layers, start=1):
-            if not isinstance(layer, Dense):
+            if not isinstance(layer, Dense | BatchNorm):
                 hint = (
                     f"; to build a network from layer sizes use MLP.init({list(layers)}, rng)"
                     if all(isinstance(n, int) for n in layers)
                     else ""
                 )
                 kind = type(layer).__name__
-                raise TypeError(f"MLP: layer {l} is {layer!r} ({kind}), expected a Dense{hint}")
+                raise TypeError(f"MLP: layer {l} is {layer!r} ({kind}), expected a Dense or BatchNorm{hint}")
             for m, earlier in enumerate(layers[: l - 1], start=1):
                 if earlier is layer:
                     raise ValueError(
@@ -67,12 +68,12 @@ class MLP:
                     "(e.g. Dense(layer.W.copy(), layer.b.copy(), layer.g))"
                 )
         for l, (prev, nxt) in enumerate(itertools.pairwise(layers), start=1):
-            if prev.W.shape[1] != nxt.W.shape[0]:
+            if _widths(prev)[1] != _widths(nxt)[0]:
                 raise ValueError(
-                    f"MLP: layer {l} outputs {prev.W.shape[1]} units but layer {l + 1} "
-                    f"expects {nxt.W.shape[0]}"
+                    f"MLP: layer {l} outputs {_widths(prev)[1]} units but layer {l + 1} "
+                    f"expects {_widths(nxt)[0]}"
                 )
-        dtypes = {layer.W.dtype for layer in layers}
+        dtypes = {layer.params[0].dtype for layer in layers}
         if len(dtypes) > 1:
             raise TypeError(f"MLP: layers mix dtypes {sorted(map(str, dtypes))}; use one")
         self.layers = list(layers)
@@ -81,7 +82,7 @@ class MLP:
         self.flat_grads = np.zeros_like(self.flat_params)
         offset = 0
         for layer in self.layers:
-            for name in ("W", "b"):
+            for name in ("gamma", "beta") if isinstance(layer, BatchNorm) else ("W", "b"):
                 value = getattr(layer, name)
                 span = slice(offset, offset + value.size)
                 view = self.flat_params[span].reshape(value.shape)
@@ -118,7 +119,7 @@ class MLP:
 
     def forward(self, X: ArrayLike) -> NDArray:
         """Return the output :math:`a^L`; X (N, n_0) -> (N, n_L). Each layer caches z and a."""
-        n_0 = self.layers[0].W.shape[0]
+        n_0 = _widths(self.layers[0])[0]
         X = as_float_array(X, "X", "MLP.forward", dtype=self.flat_params.dtype)  # checks X once
         if X.ndim != 2 or X.shape[1] != n_0:
             raise ValueError(f"MLP.forward: X has shape {X.shape}, expected (N, {n_0})")
@@ -141,11 +142,12 @@ class MLP:
         last = self.layers[-1]
         if last._cache is None:
             raise RuntimeError("MLP.backward called before forward")
-        expected = last._cache[2].shape
-        grad_out = as_float_array(grad_out, "grad_out", "MLP.backward", dtype=last.W.dtype)
+        expected = last._cache[2 if isinstance(last, Dense) else 4].shape  # the output a
+        dtype = last.params[0].dtype
+        grad_out = as_float_array(grad_out, "grad_out", "MLP.backward", dtype=dtype)
         if grad_out.shape != expected:
             raise ValueError(f"MLP.backward: grad_out has shape {grad_out.shape}, expected {expected}")
-        return self._backward(grad_out.astype(last.W.dtype, copy=False), input_grad)
+        return self._backward(grad_out.astype(dtype, copy=False), input_grad)
 
     def _backward(self, grad_out: NDArray, input_grad: bool = False):
         """Layers L down to 1, for a gradient already checked."""
@@ -177,8 +179,13 @@ class MLP:
 
     @property
     def sizes(self) -> list[int]:
-        return [self.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in self.layers]
+        return [_widths(self.layers[0])[0]] + [_widths(layer)[1] for layer in self.layers]
 
     def __repr__(self) -> str:
         acts = ", ".join(layer.g.name for layer in self.layers)
         return f"MLP(sizes={self.sizes}, activations=[{acts}])"
+
+
+def _widths(layer: Dense | BatchNorm) -> tuple[int, int]:
+    """(inputs, outputs) of a layer: W's shape for Dense, (n, n) for BatchNorm."""
+    return (layer.n, layer.n) if isinstance(layer, BatchNorm) else layer.W.shape

@@ -20,6 +20,7 @@ from . import (
     ch11_graphs,
     ch12_speed,
     ch13_deep_networks,
+    ch14_batchnorm,
 )
 from ._base import Case, Exercise, Mistake
 
@@ -37,6 +38,7 @@ CHAPTERS = {
     "11_graphs": ch11_graphs.EXERCISES,
     "12_speed": ch12_speed.EXERCISES,
     "13_deep_networks": ch13_deep_networks.EXERCISES,
+    "14_batchnorm": ch14_batchnorm.EXERCISES,
 }
 
 EXERCISES: dict[str, Exercise] = {ex.label: ex for exs in CHAPTERS.values() for ex in exs}
