@@ -10,6 +10,7 @@ benchmarks/results.json and prints a table whose columns it explains. Never run 
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import platform
@@ -98,6 +99,22 @@ def check_agreement(torch) -> None:
     print(f"agreement: backprop and PyTorch gradients match to <= {AGREEMENT:.0e} (float64) on every case")
 
 
+def check_layer_agreement() -> None:
+    """The layers beyond the dense one (benchmarks/agree_*.py): each against PyTorch."""
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.glob("agree_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        progress(f"checking {path.name} against PyTorch ...")
+        cases = module.cases()
+        worst = max(err for _, err in cases)
+        for name, err in cases:
+            if not err <= AGREEMENT:
+                sys.exit(f"{path.name}: {name} disagrees with PyTorch: relative error {err:.1e}")
+        print(f"agreement: {path.stem[len('agree_'):]}: {len(cases)} cases, worst {worst:.1e}")
+
+
 def time_block(step, min_seconds=BLOCK_SECONDS) -> float:
     """Seconds per call of ``step``, over a block of calls lasting at least ``min_seconds``."""
     n = 1
@@ -155,6 +172,7 @@ def main() -> None:
     torch.set_num_threads(2)
     progress("checking that backprop and PyTorch compute the same gradients ...")
     check_agreement(torch)
+    check_layer_agreement()
     loss_fn = torch.nn.CrossEntropyLoss()
     progress("measuring NumPy's matmul peak (2048 x 2048), float32 and float64 ...")
     roof = {np.float32: matmul_roof(np.float32), np.float64: matmul_roof(np.float64)}
