@@ -22,7 +22,7 @@ After the build (build-finished), on the written HTML
       a class no page or script names; sphinx-design's files leave the pages that use none
       of its components;
     * the search index and its scripts are loaded by the search page only (the search
-      box on every page submits to it);
+      box on every page submits to it); the other scripts of the head are deferred;
     * citation lists use ``role="listitem"`` (``doc-biblioentry`` is deprecated, and axe
       reports it as a list child that is not a list item); the search button and the
       hidden-cell toggles lose an ``aria-label`` that hid their visible text;
@@ -271,6 +271,21 @@ SEARCH_SCRIPTS = re.compile(
 )
 
 
+def defer_head_scripts(text: str) -> str:
+    """Let the head's scripts load without blocking the first paint (``defer`` keeps
+    their order, and they still run before DOMContentLoaded). documentation_options.js
+    stays: an inline script right after it sets one of its options."""
+    head, sep, body = text.partition("</head>")
+
+    def defer(m: re.Match) -> str:
+        tag = m.group(0)
+        if re.search(r"\b(defer|async)\b", tag) or "documentation_options.js" in tag:
+            return tag
+        return tag.replace("<script ", "<script defer ", 1)
+
+    return re.sub(r"<script [^>]*src=\"[^\"]+\"[^>]*></script>", defer, head) + sep + body
+
+
 def subset_icon_fonts(outdir: Path, pages: dict[Path, str]) -> None:
     """Cut the Font Awesome web fonts down to the icons the site shows; write icons.css."""
     from fontTools import subset
@@ -464,6 +479,7 @@ def finish_site(app: Sphinx, exc: Exception | None) -> None:
         text = FA_COMMENT.sub("", FA_SCRIPT.sub("", text))
         if path.name != "search.html":
             text = SEARCH_SCRIPTS.sub("", text)
+            text = defer_head_scripts(text)
         if not re.search(r'class="(?:[^"]* )?sd-', text):  # sphinx-design unused on this page
             text = re.sub(r'\s*<link[^>]*sphinx-design\.min\.css[^>]*>', "", text)
             text = re.sub(r'\s*<script[^>]*design-tabs\.js[^>]*></script>', "", text)

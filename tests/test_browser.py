@@ -211,8 +211,11 @@ def test_page_weight(site, browser, doc):
 
 # ---------------------------------------------------------------------------------------
 # Nothing cut off, nothing scrolling sideways, at every width
+LAY_OUT_ALL = "document.querySelectorAll('section').forEach(s => { s.style.contentVisibility = 'visible'; });"
+
 OVERFLOW_JS = """
 () => {
+  """ + LAY_OUT_ALL + """
   const wide = (el) => el.scrollWidth - el.clientWidth > 1;
   const scrolls = (el) => /(auto|scroll)/.test(getComputedStyle(el).overflowX);
   const describe = (el) => {
@@ -256,6 +259,7 @@ OVERFLOW_JS = """
 
 NEEDS_SCROLL_JS = """
 () => {
+  """ + LAY_OUT_ALL + """
   const out = [];
   const check = (el, what) => {
     if (el.scrollWidth - el.clientWidth > 1) {
