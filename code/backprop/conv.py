@@ -25,25 +25,45 @@ from .training import minibatches
 
 def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     r"""Return :math:`\lfloor (n + 2p - k)/s \rfloor + 1` (eq-conv-output-size)."""
-    for name, v, least in (("n", n, 1), ("k", k, 1), ("stride", stride, 1),
-                           ("padding", padding, 0)):
-        if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < least:
-            raise ValueError(f"output_size: {name} must be an int >= {least}, got {v!r}")
+    for name, v, least in (
+        ("n", n, 1),
+        ("k", k, 1),
+        ("stride", stride, 1),
+        ("padding", padding, 0),
+    ):
+        if (
+            not isinstance(v, int | np.integer)
+            or isinstance(v, bool)
+            or v < least
+        ):
+            raise ValueError(
+                f"output_size: {name} must be an int >= {least}, got {v!r}"
+            )
     if n + 2 * padding < k:
-        raise ValueError(f"output_size: kernel {k} is longer than the padded input "
-                         f"{n} + 2*{padding}")
+        raise ValueError(
+            f"output_size: kernel {k} is longer than the padded input "
+            f"{n} + 2*{padding}"
+        )
     return (n + 2 * padding - k) // stride + 1
 
 
-def _windows(xp: NDArray, kernel: tuple[int, ...], stride: tuple[int, ...]) -> NDArray:
+def _windows(
+    xp: NDArray, kernel: tuple[int, ...], stride: tuple[int, ...]
+) -> NDArray:
     """Every window of xp (N, C, *P) a kernel visits: a view (N, C, *out, *kernel)."""
     d = len(kernel)
     view = sliding_window_view(xp, kernel, axis=tuple(range(2, 2 + d)))
-    return view[(slice(None), slice(None), *(slice(None, None, s) for s in stride))]
+    return view[
+        (slice(None), slice(None), *(slice(None, None, s) for s in stride))
+    ]
 
 
-def im2col(x: NDArray, kernel: tuple[int, ...], stride: tuple[int, ...],
-           padding: tuple[int, ...]) -> NDArray:
+def im2col(
+    x: NDArray,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+) -> NDArray:
     """Return the windows of zero-padded x as rows: x (N, C, *S) -> (N, *S', C*prod(k)).
 
     Row (n, j) holds x^p[n, :, s*j + u] for every channel and kernel offset u, in the
@@ -53,16 +73,23 @@ def im2col(x: NDArray, kernel: tuple[int, ...], stride: tuple[int, ...],
     xp = np.pad(x, [(0, 0), (0, 0), *((p, p) for p in padding)])
     win = _windows(xp, kernel, stride)  # (N, C, *S', *k), a view
     win = np.moveaxis(win, 1, 1 + d)  # (N, *S', C, *k)
-    return win.reshape(*win.shape[:1 + d], -1)  # the one copy
+    return win.reshape(*win.shape[: 1 + d], -1)  # the one copy
 
 
-def correlate(x: NDArray, K: NDArray, b: NDArray, stride: tuple[int, ...],
-              padding: tuple[int, ...], cols: NDArray | None = None) -> NDArray:
-    r"""Return :math:`z_{n,o,j} = b_o + \sum_{c,u} K_{o,c,u}\, x^{p}_{n,c,sj+u}` (eq-conv-forward).
+def correlate(
+    x: NDArray,
+    K: NDArray,
+    b: NDArray,
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    cols: NDArray | None = None,
+) -> NDArray:
+    r"""Return z (eq-conv-forward): the sum of products of K with each window.
 
-    x^p is x zero-padded by p on both sides of each spatial axis. x (N, C, *S),
-    K (O, C, *k), b (O,) -> z (N, O, *S'), for d = 1 or 2 spatial axes. ``cols``:
-    ``im2col(x, ...)`` if already computed.
+    :math:`z_{m,o,j} = b_o + \sum_{c,u} K_{o,c,u}\, x^{p}_{m,c,sj+u}`, x^p is x
+    zero-padded by p on both sides of each spatial axis. x (N, C, *S),
+    K (O, C, *k), b (O,) -> z (N, O, *S'), for d = 1 or 2 spatial axes.
+    ``cols``: ``im2col(x, ...)``, if already computed.
     """
     if cols is None:
         cols = im2col(x, K.shape[2:], stride, padding)
@@ -71,50 +98,64 @@ def correlate(x: NDArray, K: NDArray, b: NDArray, stride: tuple[int, ...],
     return np.moveaxis(z, -1, 1)  # (N, O, *S')
 
 
-def correlate_backward(delta: NDArray, x: NDArray, K: NDArray, stride: tuple[int, ...],
-                       padding: tuple[int, ...], cols: NDArray | None = None,
-                       input_grad: bool = True) -> tuple[NDArray | None, NDArray, NDArray]:
-    r"""Return ``(grad_x, grad_K, grad_b)`` from :math:`\delta = \partial L/\partial z`.
+def correlate_backward(
+    delta: NDArray,
+    x: NDArray,
+    K: NDArray,
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    cols: NDArray | None = None,
+    input_grad: bool = True,
+) -> tuple[NDArray | None, NDArray, NDArray]:
+    r"""Return ``(grad_x, grad_K, grad_b)`` from delta = dL/dz.
 
-    :math:`\partial L/\partial K_{o,c,u} = \sum_{n,j} \delta_{n,o,j}\, x^p_{n,c,sj+u}`
-    (eq-conv-grad-kernel), :math:`\partial L/\partial b_o = \sum_{n,j}\delta_{n,o,j}`
-    (eq-conv-grad-bias), and :math:`\partial L/\partial x^p` the full correlation of
-    δ, dilated by the stride, with the flipped kernel (eq-conv-grad-input), cropped by p.
-    delta (N, O, *S'), x (N, C, *S), K (O, C, *k) -> shapes of x (None unless
-    ``input_grad``), K and (O,).
+    (eq-conv-grad-kernel) :math:`\partial L/\partial K_{o,c,u} =
+    \sum_{m,j} \delta_{m,o,j}\, x^p_{m,c,sj+u}`;
+    (eq-conv-grad-bias) :math:`\partial L/\partial b_o =
+    \sum_{m,j}\delta_{m,o,j}`; (eq-conv-grad-input) dL/dx^p is the full
+    correlation of delta, dilated by the stride, with the flipped kernel;
+    dL/dx is dL/dx^p cropped by p. delta (N, O, *S'), x (N, C, *S),
+    K (O, C, *k) -> shapes of x (None unless ``input_grad``), K and (O,).
     """
-    d = K.ndim - 2
-    k = K.shape[2:]
+    d, k = K.ndim - 2, K.shape[2:]
     spatial = tuple(range(2, 2 + d))
+    every = (slice(None), slice(None))  # all examples, all channels
     if cols is None:
-        cols = im2col(x, k, stride, padding)
+        cols = im2col(x, k, stride, padding)  # (N, *S', C*prod(k))
     rows = np.moveaxis(delta, 1, -1).reshape(-1, K.shape[0])  # (N*prod(S'), O)
-    grad_K = (rows.T @ cols.reshape(rows.shape[0], -1)).reshape(K.shape)
+    grad_K = (rows.T @ cols.reshape(len(rows), -1)).reshape(K.shape)
     grad_b = rows.sum(axis=0)
     if not input_grad:
         return None, grad_K, grad_b
-    # dilate: delta_j goes to position s*j, zeros between (see eq-conv-grad-input)
+    # dilate: delta_j goes to position s*j, zeros between
     out = delta.shape[2:]
-    dilated = np.zeros(delta.shape[:2] + tuple((o - 1) * s + 1 for o, s in zip(out, stride, strict=True)),
-                       dtype=delta.dtype)
-    dilated[(slice(None), slice(None), *(slice(None, None, s) for s in stride))] = delta
-    # pad k-1 on both sides (a "full" correlation), and at the end the input positions
-    # that no window reached when the stride does not divide n + 2p - k
+    dilated_shape = [(o - 1) * s + 1 for o, s in zip(out, stride, strict=True)]
+    dilated = np.zeros((*delta.shape[:2], *dilated_shape), dtype=delta.dtype)
+    dilated[(*every, *(slice(None, None, s) for s in stride))] = delta
+    # pad k-1 zeros in front, k-1+r behind: r input positions are in no window
     padded = [n + 2 * p for n, p in zip(x.shape[2:], padding, strict=True)]
-    tail = [P - ((o - 1) * s + kk) for P, o, s, kk in zip(padded, out, stride, k, strict=True)]
-    full = np.pad(dilated, [(0, 0), (0, 0), *((kk - 1, kk - 1 + t) for kk, t in zip(k, tail, strict=True))])
-    flipped = np.flip(K, axis=spatial).swapaxes(0, 1)  # (C, O, *k), each axis reversed
+    tails = [P - (o - 1) * s - kk
+             for P, o, s, kk in zip(padded, out, stride, k, strict=True)]
+    full = np.pad(dilated, [(0, 0), (0, 0)] + [
+        (kk - 1, kk - 1 + r) for kk, r in zip(k, tails, strict=True)])
+    flipped = np.flip(K, axis=spatial).swapaxes(0, 1)  # (C, O, *k)
     no_bias = np.zeros(K.shape[1], dtype=K.dtype)
-    grad_xp = correlate(full, flipped, no_bias, (1,) * d, (0,) * d)  # (N, C, *P)
-    crop = (slice(None), slice(None), *(slice(p, P - p) for p, P in zip(padding, padded, strict=True)))
-    return grad_xp[crop], grad_K, grad_b
+    grad_xp = correlate(full, flipped, no_bias, (1,) * d, (0,) * d)
+    crop = tuple(slice(p, P - p) for p, P in zip(padding, padded, strict=True))
+    return grad_xp[(*every, *crop)], grad_K, grad_b
 
 
 def _pair(v, d: int, name: str, where: str, least: int) -> tuple[int, ...]:
     v = tuple(v) if isinstance(v, tuple | list) else (v,) * d
-    if len(v) != d or not all(isinstance(e, int | np.integer) and not isinstance(e, bool)
-                              and e >= least for e in v):
-        raise ValueError(f"{where}: {name} must be an int >= {least} or {d} of them, got {v!r}")
+    if len(v) != d or not all(
+        isinstance(e, int | np.integer)
+        and not isinstance(e, bool)
+        and e >= least
+        for e in v
+    ):
+        raise ValueError(
+            f"{where}: {name} must be an int >= {least} or {d} of them, got {v!r}"
+        )
     return tuple(int(e) for e in v)
 
 
@@ -124,25 +165,48 @@ class _Conv:
     d = 0
     layout = ""
 
-    def __init__(self, K: ArrayLike, b: ArrayLike, stride=1, padding=0,
-                 activation: str | Activation = "identity"):
+    def __init__(
+        self,
+        K: ArrayLike,
+        b: ArrayLike,
+        stride=1,
+        padding=0,
+        activation: str | Activation = "identity",
+    ):
         name = type(self).__name__
-        K = as_float_array(K, "K", name, ndim=self.d + 2, shape="(C_out, C_in, *k)")
-        b = as_float_array(b, "b", name, ndim=1, shape=f"({K.shape[0]},)", dtype=K.dtype)
+        K = as_float_array(
+            K, "K", name, ndim=self.d + 2, shape="(C_out, C_in, *k)"
+        )
+        b = as_float_array(
+            b, "b", name, ndim=1, shape=f"({K.shape[0]},)", dtype=K.dtype
+        )
         if b.shape != (K.shape[0],):
-            raise ValueError(f"{name}: b has shape {b.shape}, expected ({K.shape[0]},) for K {K.shape}")
+            raise ValueError(
+                f"{name}: b has shape {b.shape}, expected ({K.shape[0]},) for K {K.shape}"
+            )
         self.K, self.b = np.array(K, order="C"), np.array(b, dtype=K.dtype)
         self.stride = _pair(stride, self.d, "stride", name, 1)
         self.padding = _pair(padding, self.d, "padding", name, 0)
         self.g = get_activation(activation)
         if self.g.name == "softmax":
-            raise ValueError(f"{name}: activation must act elementwise, got softmax")
+            raise ValueError(
+                f"{name}: activation must act elementwise, got softmax"
+            )
         self.grad_K, self.grad_b = np.zeros_like(self.K), np.zeros_like(self.b)
         self._cache: tuple[NDArray, ...] | None = None
 
     @classmethod
-    def init(cls, c_in: int, c_out: int, k, rng: np.random.Generator, stride=1, padding=0,
-             activation: str | Activation = "identity", scheme: str = "he"):
+    def init(
+        cls,
+        c_in: int,
+        c_out: int,
+        k,
+        rng: np.random.Generator,
+        stride=1,
+        padding=0,
+        activation: str | Activation = "identity",
+        scheme: str = "he",
+    ):
         """Return a layer with N(0, std^2) kernels, fan-in C_in*prod(k), zero bias."""
         k = _pair(k, cls.d, "k", cls.__name__, 1)
         size = int(np.prod(k))
@@ -155,17 +219,29 @@ class _Conv:
         name = f"{type(self).__name__}.forward"
         x = as_float_array(x, "x", name, dtype=self.K.dtype)
         if x.ndim != self.d + 2 or x.shape[1] != self.K.shape[1]:
-            raise ValueError(f"{name}: x has shape {x.shape}, expected {self.layout} "
-                             f"with C_in = {self.K.shape[1]}")
-        for n, k, s, p in zip(x.shape[2:], self.K.shape[2:], self.stride, self.padding, strict=True):
-            output_size(int(n), int(k), s, p)  # raises if the kernel does not fit
+            raise ValueError(
+                f"{name}: x has shape {x.shape}, expected {self.layout} "
+                f"with C_in = {self.K.shape[1]}"
+            )
+        for n, k, s, p in zip(
+            x.shape[2:],
+            self.K.shape[2:],
+            self.stride,
+            self.padding,
+            strict=True,
+        ):
+            output_size(
+                int(n), int(k), s, p
+            )  # raises if the kernel does not fit
         cols = im2col(x, self.K.shape[2:], self.stride, self.padding)
         z = correlate(x, self.K, self.b, self.stride, self.padding, cols)
         a = self.g.f(z)
         self._cache = (x, z, a, cols)
         return a
 
-    def backward(self, grad_a: ArrayLike, input_grad: bool = True) -> NDArray | None:
+    def backward(
+        self, grad_a: ArrayLike, input_grad: bool = True
+    ) -> NDArray | None:
         """Set ``grad_K``, ``grad_b`` from dL/da; return dL/dx (None if not input_grad)."""
         name = f"{type(self).__name__}.backward"
         if self._cache is None:
@@ -173,10 +249,13 @@ class _Conv:
         x, z, a, cols = self._cache
         grad_a = as_float_array(grad_a, "grad_a", name, dtype=self.K.dtype)
         if grad_a.shape != a.shape:
-            raise ValueError(f"{name}: grad_a has shape {grad_a.shape}, expected {a.shape}")
+            raise ValueError(
+                f"{name}: grad_a has shape {grad_a.shape}, expected {a.shape}"
+            )
         delta = self.g.vjp(z, a, grad_a)  # dL/dz
         grad_x, self.grad_K[...], self.grad_b[...] = correlate_backward(
-            delta, x, self.K, self.stride, self.padding, cols, input_grad)
+            delta, x, self.K, self.stride, self.padding, cols, input_grad
+        )
         return grad_x
 
     @property
@@ -191,8 +270,10 @@ class _Conv:
 
     def __repr__(self) -> str:
         c_out, c_in, *k = self.K.shape
-        return (f"{type(self).__name__}({c_in} -> {c_out}, k={tuple(k)}, stride={self.stride}, "
-                f"padding={self.padding}, {self.g.name})")
+        return (
+            f"{type(self).__name__}({c_in} -> {c_out}, k={tuple(k)}, stride={self.stride}, "
+            f"padding={self.padding}, {self.g.name})"
+        )
 
 
 class Conv1D(_Conv):
@@ -216,18 +297,29 @@ class ConvNet:
     def forward(self, X: ArrayLike) -> NDArray:
         """Return the logits (N, k) of images X (N, C, H, W)."""
         a = self.conv.forward(X)
-        return self.dense.forward(a.reshape(a.shape[0], -1))  # flatten: (N, O*H'*W')
+        return self.dense.forward(
+            a.reshape(a.shape[0], -1)
+        )  # flatten: (N, O*H'*W')
 
     def loss_and_grads(self, X: ArrayLike, y: ArrayLike) -> float:
         """Forward, cross-entropy (its 1/N inside), backward; return the loss."""
         logits = self.forward(X)
         loss, grad = cross_entropy_value_and_grad(logits, y)
         grad_flat = self.dense.backward(grad)
-        self.conv.backward(grad_flat.reshape(self.conv._cache[2].shape), input_grad=False)
+        self.conv.backward(
+            grad_flat.reshape(self.conv._cache[2].shape), input_grad=False
+        )
         return float(loss)
 
-    def train(self, X: NDArray, y: NDArray, eta: float, epochs: int,
-              rng: np.random.Generator, batch_size: int) -> None:
+    def train(
+        self,
+        X: NDArray,
+        y: NDArray,
+        eta: float,
+        epochs: int,
+        rng: np.random.Generator,
+        batch_size: int,
+    ) -> None:
         """Mini-batch SGD, w <- w - eta dL/dw (eq-update-rule), for ``epochs`` epochs."""
         params = [*self.conv.params, *self.dense.params]
         for _ in range(epochs):
@@ -237,4 +329,6 @@ class ConvNet:
 
     def accuracy(self, X: ArrayLike, y: ArrayLike) -> float:
         """Fraction of images whose largest logit is at the label."""
-        return float(np.mean(np.argmax(self.forward(X), axis=1) == np.asarray(y)))
+        return float(
+            np.mean(np.argmax(self.forward(X), axis=1) == np.asarray(y))
+        )
