@@ -1,7 +1,9 @@
 """Execute the chapters the book's execution cache lacks, two at a time.
 
-Usage: python tools/prime_cache.py [CACHE] [--jobs N]
-(CACHE defaults to _build/.jupyter_cache, where jupyter-book keeps it.)
+Usage: python tools/prime_cache.py [CACHE] [--jobs N] [--every-chapter]
+(CACHE defaults to _build/.jupyter_cache, where jupyter-book keeps it; --every-chapter
+also executes the notebooks of chapters/ that the table of contents does not list yet,
+for the tests.)
 
 jupyter-book executes the notebooks one after the other; on a cold cache (a fresh
 clone, or after a change to code/ emptied it) that is most of a build. This runs them
@@ -62,11 +64,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache", nargs="?", default=str(ROOT / "_build" / ".jupyter_cache"))
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--every-chapter", action="store_true")
     args = parser.parse_args()
     determinism.apply()
     cache = get_cache(args.cache)
     missing = []
-    for path in toc_notebooks():
+    notebooks = toc_notebooks()
+    if args.every_chapter:
+        notebooks += sorted(set((ROOT / "chapters").glob("*.ipynb")) - set(notebooks))
+    for path in notebooks:
         try:
             cache.match_cache_notebook(nbformat.read(path, as_version=4))
         except KeyError:
