@@ -158,6 +158,18 @@ class RNN:
         return delta @ self.W_x.T
 
 
+def _global_norm(grads: Sequence[NDArray]) -> float:
+    """sqrt(sum of squares of all entries), as s * ||g / s|| with s the
+    largest entry: no overflow or underflow. NaN if an entry is not finite."""
+    scale = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
+    if not np.isfinite(scale):
+        return float("nan")
+    if scale == 0.0:
+        return 0.0
+    return scale * float(np.sqrt(sum(np.sum((g / scale) ** 2)
+                                     for g in grads)))
+
+
 def clip_to_norm(grads: Sequence[NDArray], max_norm: float) -> float:
     r"""Scale the arrays in place by :math:`\min(1, c/\|g\|)`; return
     :math:`\|g\|`, the global norm before clipping.
@@ -180,13 +192,9 @@ def clip_to_norm(grads: Sequence[NDArray], max_norm: float) -> float:
         if not isinstance(g, np.ndarray) or g.dtype.kind != "f":
             raise TypeError(f"clip_to_norm: grads[{i}] must be a float "
                             f"NumPy array (scaled in place)")
-    scale = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
-    if not np.isfinite(scale):
+    norm = _global_norm(grads)
+    if not np.isfinite(norm):
         raise ValueError("clip_to_norm: a gradient contains NaN or inf")
-    if scale == 0.0:
-        return 0.0
-    norm = scale * float(np.sqrt(sum(np.sum((g / scale) ** 2)
-                                     for g in grads)))
     if norm > max_norm:
         for g in grads:
             g *= max_norm / norm
@@ -233,7 +241,7 @@ def train_sequence_regression(
         grad_c = g_out.sum(axis=(0, 1))
         grads = [*rnn.grads, grad_V, grad_c]
         norms[step] = (clip_to_norm(grads, max_norm) if max_norm
-                       else float(np.sqrt(sum(np.sum(g**2) for g in grads))))
+                       else _global_norm(grads))
         for p, g in zip([*rnn.params, V, c], grads, strict=True):
             p -= eta * g                            # SGD
     return losses, norms
