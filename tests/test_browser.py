@@ -216,7 +216,9 @@ LAY_OUT_ALL = "document.querySelectorAll('section').forEach(s => { s.style.conte
 OVERFLOW_JS = """
 () => {
   """ + LAY_OUT_ALL + """
-  const wide = (el) => el.scrollWidth - el.clientWidth > 1;
+  // 3 px: MathJax's glyph boxes overhang their inline box by a pixel or two (italic
+  // correction), which cuts no ink
+  const wide = (el) => el.scrollWidth - el.clientWidth > 3;
   const scrolls = (el) => /(auto|scroll)/.test(getComputedStyle(el).overflowX);
   const describe = (el) => {
     const math = el.closest('div.math');
