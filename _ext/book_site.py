@@ -341,8 +341,14 @@ def subset_icon_fonts(outdir: Path, pages: dict[Path, str]) -> None:
             f'@font-face{{font-family:"{family}";font-style:normal;font-weight:{weight};'
             f'font-display:block;src:url(../vendor/fontawesome/webfonts/{target.name}) format("woff")}}'
         )
+    if not rules:  # the full fonts are gone already: keep the cut-down ones
+        return
     header = "/* Font Awesome cut down to the icons this site uses (_ext/book_site.py). */\n"
     (static / "styles" / "icons.css").write_text(header + "\n".join(rules) + "\n", encoding="utf-8")
+    # what no page loads any more: the full fonts, fontawesome.js, the source maps
+    for stale in {*webfonts.glob("fa-*-[0-9][0-9][0-9].*"), *static.glob("scripts/fontawesome.js*"),
+                  *static.rglob("*.js.map"), *static.rglob("*.css.map")}:
+        stale.unlink(missing_ok=True)
 
 
 PAGE_404 = """<!DOCTYPE html>
