@@ -23,7 +23,7 @@ TEST_FLAGS ?= -n 2 --dist loadfile
 # the browser tests drive Debian's Chromium (playwright's own browser download needs the internet)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: book test lint serve lab notebooks bench clean setup lock
+.PHONY: book test lint serve lab notebooks bench clean setup lock pdf pdf-check
 BENCH_STAMP := $(VENV)/.bench-installed
 LAB_STAMP := $(VENV)/.lab-installed
 # the kernels' own configuration (see below)
@@ -47,7 +47,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PIP) install --quiet --require-hashes -r $(VENV)/uv-lock.txt
 	$(UV) sync $(UV_FLAGS) --require-hashes requirements.txt
 	$(UV) install $(UV_FLAGS) --no-deps --no-build-isolation -e .
-	@rm -f $(LAB_STAMP) $(BENCH_STAMP)
+	@rm -f $(LAB_STAMP) $(BENCH_STAMP) $(PDF_STAMP)
 	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--env PYTHONHASHSEED 0 --env SOURCE_DATE_EPOCH 0 \
 		--env MATPLOTLIBRC $(abspath tools/matplotlibrc) > /dev/null
@@ -65,6 +65,7 @@ lock: $(STAMP)
 	$(UV_COMPILE) requirements-lab.in -o requirements-lab.txt
 	$(UV_COMPILE) --find-links $(or $(PIP_FIND_LINKS),/opt/wheels) \
 		requirements-bench.in -o requirements-bench.txt
+	$(UV_COMPILE) requirements-pdf.in -o requirements-pdf.txt
 
 # jupyter-cache keys on the notebooks' code, not on the package they import:
 # a change to code/ must re-execute the chapters.
@@ -138,3 +139,47 @@ $(SITE_TOOLS)/node_modules/.installed: $(SITE_TOOLS)/package.json $(SITE_TOOLS)/
 audit: $(STAMP) $(CHROMIUM) $(SITE_TOOLS)/node_modules/.installed
 	@test -f _build/html/index.html || $(MAKE) book
 	$(BIN)/python $(SITE_TOOLS)/audit.py _build/html intro chapters/06_three_equations chapters/10_digits
+
+# The print edition: the whole course as one PDF, _build/pdf/backprop-course.pdf, by
+# Sphinx's LaTeX builder and xelatex (the chapters' Unicode: ∂, ≤, ...). TeX comes from
+# Debian, the smallest set that builds it (each file the build reads was traced to its
+# package):
+#   texlive-xetex              the engine, fontspec, ucharclasses, unicode-math
+#   texlive-latex-recommended  Sphinx's base packages (fancyhdr, float, ...)
+#   texlive-latex-extra        fncychap, tabulary, capt-of, needspace, framed, wrapfig,
+#                              titlesec, upquote, varwidth, changepage (it brings
+#                              texlive-pictures: TikZ and pgfplots for the jupyterBook class)
+#   texlive-fonts-recommended  rsfs (mathrsfs) and Zapf Dingbats
+#   fonts-freefont-otf         FreeSerif, FreeSans, FreeMono: Sphinx's fonts under xelatex
+#   latexmk                    runs xelatex until the references settle
+#   librsvg2-bin               rsvg-convert: the site's SVG drawings as vector PDF
+# The book class's bbm package is replaced by tools/pdf/bbm.sty (see it). Then the site
+# is rebuilt, and every page links the PDF (_ext/print_edition.py).
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra \
+	texlive-fonts-recommended fonts-freefont-otf latexmk librsvg2-bin
+PDF := _build/pdf/backprop-course.pdf
+PDF_STAMP := $(VENV)/.pdf-installed
+
+/usr/bin/xelatex /usr/bin/latexmk /usr/bin/rsvg-convert:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES)
+
+$(PDF_STAMP): requirements-pdf.txt $(STAMP)
+	$(UV) install $(UV_FLAGS) --require-hashes -r requirements-pdf.txt
+	@touch $@
+
+pdf: $(STAMP) $(CACHE)/.package-stamp /usr/bin/xelatex /usr/bin/latexmk /usr/bin/rsvg-convert
+	$(BIN)/python tools/prime_cache.py $(CACHE)
+	@rm -rf _build/latex
+	$(BIN)/jupyter-book build . --all --builder latex $(JB_FLAGS)
+	cd _build/latex && latexmk -xelatex -interaction=nonstopmode -halt-on-error \
+		backprop-course.tex > latexmk.out || (tail -40 latexmk.out; exit 1)
+	@mkdir -p $(dir $(PDF))
+	cp _build/latex/backprop-course.pdf $(PDF)
+	$(MAKE) book
+	@echo "The PDF is $(abspath $(PDF)); every page of the site links it."
+
+# Checks of the built PDF (tests/pdf_checks.py: title page, contents, boxes, equations,
+# figures, margins, no interface text, citations, the site's links to it).
+pdf-check: $(PDF_STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -q tests/pdf_checks.py

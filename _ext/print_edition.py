@@ -3,7 +3,7 @@
 - LaTeX builder: cells tagged ``hide-cell`` (each chapter's setup cell, install logic
   that a printed page has no use for) are left out of the print; a proof's box gets
   "Proof" in its title bar (sphinx-proof leaves the bar empty and starts the body with
-  "Proof. ").
+  "Proof. "); SVG drawings become vector PDF (rsvg-convert, Debian's librsvg2-bin).
 - HTML builder: once ``make pdf`` has built the book's PDF (``PDF`` below), it is
   copied to the site's root and every page's footer links it. Whether it exists is
   part of the build environment, so every page is rewritten when that changes.
@@ -12,10 +12,13 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
+from typing import ClassVar
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms.images import ImageConverter
 
 PDF_NAME = "backprop-course.pdf"
 
@@ -44,6 +47,20 @@ def title_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if first is not None and first.astext().startswith("Proof. "):
             first.parent.replace(first, nodes.Text(first.astext()[len("Proof. "):]))
         box.insert(0, nodes.title("", "Proof"))
+
+
+class SvgToPdf(ImageConverter):
+    """SVG figures (the site's drawings) become vector PDF for LaTeX, by rsvg-convert."""
+
+    default_priority = 200
+    conversion_rules: ClassVar = [("image/svg+xml", "application/pdf")]
+
+    def is_available(self) -> bool:
+        return shutil.which("rsvg-convert") is not None
+
+    def convert(self, _from: str, _to: str) -> bool:
+        subprocess.run(["rsvg-convert", "-f", "pdf", "-o", _to, _from], check=True)
+        return True
 
 
 def pdf_state(app: Sphinx) -> str:
@@ -75,6 +92,7 @@ def copy_pdf(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_post_transform(SvgToPdf)
     app.connect("doctree-resolved", drop_hidden_cells)
     app.connect("doctree-resolved", title_proofs)
     app.connect("env-get-outdated", outdated_when_pdf_changes)
