@@ -194,6 +194,27 @@ def _count(F_factor=2, skip_first=True, per_example=False):
     return answer
 
 
+def _res(dY, X, W, b, gp=lambda Z: 1 - np.tanh(Z) ** 2, skip=1.0, WT=True):
+    Z = X @ W + b
+    return skip * dY + (dY * gp(Z)) @ (W.T if WT else W)
+
+
+def _clip(per_array=False, always=False, naive=False, power=1):
+    def norm(gs):
+        if naive:
+            return np.sqrt(sum(np.sum(g**2) for g in gs))
+        s = max(np.max(np.abs(g)) for g in gs)
+        return s * np.sqrt(sum(np.sum((g / s) ** 2) for g in gs))
+
+    def answer(grads, c):
+        out = []
+        for g in grads:
+            n = norm([g] if per_array else grads) ** power
+            out.append(g * (c / n if always else min(1.0, c / n)))
+        return out
+    return answer
+
+
 WRONG: dict[str, list[tuple[object, object]]] = {
     "ex-derivatives-sigmoid-prime": [
         ("returned_sigma", lambda z: 1 / (1 + np.exp(-z))),
@@ -405,6 +426,22 @@ WRONG: dict[str, list[tuple[object, object]]] = {
          lambda g, x, eps: ((g * _xhat(x, eps)).sum(axis=1), g.sum(axis=1))),
         ({"grad_gamma": "sign_flipped", "grad_beta": "correct"},
          lambda g, x, eps: (-(g * _xhat(x, eps)).sum(axis=0), g.sum(axis=0))),
+    ],
+    "ex-residual-backward": [
+        ("skip_missing", lambda dY, X, W, b: _res(dY, X, W, b, skip=0.0)),
+        ("g_prime_missing", lambda dY, X, W, b: _res(dY, X, W, b, gp=lambda Z: 1.0)),
+        ("g_not_g_prime", lambda dY, X, W, b: _res(dY, X, W, b, gp=np.tanh)),
+        ("transposed", lambda dY, X, W, b: _res(dY, X, W, b, WT=False)),
+        ("sign_flipped", lambda dY, X, W, b: -_res(dY, X, W, b)),
+        ("wrong_shape", lambda dY, X, W, b: _res(dY, X, W, b).sum(axis=0)),
+    ],
+    "ex-residual-clip": [
+        ("per_array", _clip(per_array=True)),
+        ("always_rescaled", _clip(always=True)),
+        ("squared_norm", _clip(power=2)),
+        ("large_inputs", _clip(naive=True)),
+        ("wrong_shape", lambda grads, c: _clip()(grads, c)[:1]),
+        ("raised", lambda grads, c: grads * min(1.0, c / np.linalg.norm(grads))),
     ],
 }
 

@@ -21,6 +21,7 @@ from . import (
     ch12_speed,
     ch13_deep_networks,
     ch14_batchnorm,
+    ch15_residual,
 )
 from ._base import Case, Exercise, Mistake
 
@@ -39,6 +40,7 @@ CHAPTERS = {
     "12_speed": ch12_speed.EXERCISES,
     "13_deep_networks": ch13_deep_networks.EXERCISES,
     "14_batchnorm": ch14_batchnorm.EXERCISES,
+    "15_residual": ch15_residual.EXERCISES,
 }
 
 EXERCISES: dict[str, Exercise] = {ex.label: ex for exs in CHAPTERS.values() for ex in exs}
