@@ -215,6 +215,15 @@ def _clip(per_array=False, always=False, naive=False, power=1):
     return answer
 
 
+def _cached(shared=True, identity=True, with_input=True, per_example=False):
+    def answer(sizes, activations, N):
+        total = sizes[0] if with_input else 0
+        for prev, n, g in zip(sizes[:-1], sizes[1:], activations, strict=True):
+            total += (0 if shared else prev) + (n if identity and g == "identity" else 2 * n)
+        return total * (1 if per_example else N)
+    return answer
+
+
 WRONG: dict[str, list[tuple[object, object]]] = {
     "ex-derivatives-sigmoid-prime": [
         ("returned_sigma", lambda z: 1 / (1 + np.exp(-z))),
@@ -442,6 +451,20 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("large_inputs", _clip(naive=True)),
         ("wrong_shape", lambda grads, c: _clip()(grads, c)[:1]),
         ("raised", lambda grads, c: grads * min(1.0, c / np.linalg.norm(grads))),
+    ],
+    "ex-memory-cache-floats": [
+        ("sharing_missed", _cached(shared=False, identity=False)),
+        ("identity_missed", _cached(identity=False)),
+        ("input_missing", _cached(with_input=False)),
+        ("averaged_not_summed", _cached(per_example=True)),
+        ("raised", lambda sizes, activations, N: N * sizes[0] + activations[len(sizes)]),
+    ],
+    "ex-memory-checkpoint-peak": [
+        ("floor_not_ceiling", lambda L, k, N, n, c: N * n * (L // k + c * k)),
+        ("not_rounded", lambda L, k, N, n, c: N * n * (L / k + c * k)),
+        ("c_missing", lambda L, k, N, n, c: N * n * (math.ceil(L / k) + k)),
+        ("whole_network_cached", lambda L, k, N, n, c: N * n * (math.ceil(L / k) + c * L)),
+        ("averaged_not_summed", lambda L, k, N, n, c: n * (math.ceil(L / k) + c * k)),
     ],
 }
 

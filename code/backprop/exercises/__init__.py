@@ -22,6 +22,7 @@ from . import (
     ch13_deep_networks,
     ch14_batchnorm,
     ch15_residual,
+    ch16_memory,
 )
 from ._base import Case, Exercise, Mistake
 
@@ -41,6 +42,7 @@ CHAPTERS = {
     "13_deep_networks": ch13_deep_networks.EXERCISES,
     "14_batchnorm": ch14_batchnorm.EXERCISES,
     "15_residual": ch15_residual.EXERCISES,
+    "16_memory": ch16_memory.EXERCISES,
 }
 
 EXERCISES: dict[str, Exercise] = {ex.label: ex for exs in CHAPTERS.values() for ex in exs}

@@ -1,0 +1,91 @@
+"""Graded exercises of chapter 16: the floats a network caches; the peak memory of checkpointing.
+
+The references are the closed forms eq-cache-floats and eq-checkpoint-memory, written
+here; the cases mix identity and nonlinear layers, and depths L that k divides and
+does not divide (so a floor where the ceiling belongs shows).
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import numpy as np
+
+from ._base import Case, Exercise, Mistake
+
+
+def cache_floats(sizes: list[int], activations: list[str], N: int) -> int:
+    r"""Reference (eq-cache-floats): :math:`S = N(n_0 + \sum_l c_l n_l)`, c_l = 1 for the identity, else 2."""
+    c = [1 if g == "identity" else 2 for g in activations]
+    return N * (sizes[0] + sum(cl * n for cl, n in zip(c, sizes[1:], strict=True)))
+
+
+def _cache_cases(rng: np.random.Generator) -> list[Case]:
+    nets = (([4, 8, 3], ["relu", "identity"], 5), ([784, 64, 64, 10], ["tanh", "tanh", "identity"], 32),
+            ([3, 5, 5, 5, 2], ["sigmoid", "relu", "tanh", "sigmoid"], 1), ([6, 4], ["relu"], 7),
+            ([10, 20, 1], ["identity", "relu"], 3))
+    return [Case((list(s), list(g), N), f"sizes {s}, activations {g}, N = {N}", n=N) for s, g, N in nets]
+
+
+def checkpoint_memory(L: int, k: int, N: int, n: int, c: int) -> int:
+    r"""Reference (eq-checkpoint-memory): :math:`M(k) = Nn(\lceil L/k\rceil + ck)` floats."""
+    return N * n * (math.ceil(L / k) + c * k)
+
+
+def _memory_cases(rng: np.random.Generator) -> list[Case]:
+    cases = ((12, 3, 4, 10, 2), (10, 3, 1, 8, 2), (7, 7, 5, 6, 3), (20, 1, 2, 16, 2), (9, 4, 8, 5, 3),
+             (30, 6, 3, 4, 2))
+    return [Case((L, k, N, n, c), f"L = {L}, k = {k}, N = {N}, n = {n}, c = {c}", n=N)
+            for L, k, N, n, c in cases]
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-memory-cache-floats",
+        task="cache_floats(sizes, activations, N)",
+        reference=cache_floats,
+        cases=_cache_cases,
+        mistakes={
+            "sharing_missed": Mistake(
+                lambda s, g, N: N * sum(a + 2 * b for a, b in pairwise(s)),
+                "that counts each layer's x, z and a separately; layer l + 1's x is layer l's a, "
+                "the same array, so only the first input X adds its own floats.",
+            ),
+            "identity_missed": Mistake(
+                lambda s, g, N: N * (s[0] + 2 * sum(s[1:])),
+                "an identity layer returns its z itself, so its a is no new array: c_l = 1 there.",
+            ),
+            "input_missing": Mistake(
+                lambda s, g, N: cache_floats(s, g, N) - N * s[0],
+                "the first layer's input X (N n_0 floats) is cached too.",
+            ),
+        },
+    ),
+    Exercise(
+        label="ex-memory-checkpoint-peak",
+        task="checkpoint_memory(L, k, N, n, c)",
+        reference=checkpoint_memory,
+        cases=_memory_cases,
+        mistakes={
+            "floor_not_ceiling": Mistake(
+                lambda L, k, N, n, c: N * n * (L // k + c * k),
+                "when k does not divide L, the last segment is shorter but still needs its stored "
+                "input: ceil(L/k) segments, not floor(L/k).",
+            ),
+            "not_rounded": Mistake(
+                lambda L, k, N, n, c: N * n * (L / k + c * k),
+                "the number of stored segment inputs is a whole number, ceil(L/k).",
+            ),
+            "c_missing": Mistake(
+                lambda L, k, N, n, c: N * n * (math.ceil(L / k) + k),
+                "while one segment is recomputed, each of its k layers holds c arrays of N n "
+                "floats: c k, not k.",
+            ),
+            "whole_network_cached": Mistake(
+                lambda L, k, N, n, c: N * n * (math.ceil(L / k) + c * L),
+                "only one segment of k layers is recomputed and cached at a time: c k, not c L.",
+            ),
+        },
+    ),
+]
