@@ -453,7 +453,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("raised", lambda grads, c: grads * min(1.0, c / np.linalg.norm(grads))),
     ],
     "ex-memory-cache-floats": [
-        ("sharing_missed", _cached(shared=False, identity=False)),
+        ("sharing_missed", _cached(shared=False, identity=False, with_input=False)),
         ("identity_missed", _cached(identity=False)),
         ("input_missing", _cached(with_input=False)),
         ("averaged_not_summed", _cached(per_example=True)),
