@@ -224,6 +224,13 @@ def _cached(shared=True, identity=True, with_input=True, per_example=False):
     return answer
 
 
+def _rop(input_term=True, weight_term=True, bias_term=True, gp=lambda Z: 1 - np.tanh(Z) ** 2):
+    def answer(X, RX, W, b, VW, Vb):
+        RZ = (RX @ W if input_term else 0) + (X @ VW if weight_term else 0) + (Vb if bias_term else 0)
+        return RZ, gp(X @ W + b) * RZ
+    return answer
+
+
 WRONG: dict[str, list[tuple[object, object]]] = {
     "ex-derivatives-sigmoid-prime": [
         ("returned_sigma", lambda z: 1 / (1 + np.exp(-z))),
@@ -465,6 +472,21 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("c_missing", lambda L, k, N, n, c: N * n * (math.ceil(L / k) + k)),
         ("whole_network_cached", lambda L, k, N, n, c: N * n * (math.ceil(L / k) + c * L)),
         ("averaged_not_summed", lambda L, k, N, n, c: n * (math.ceil(L / k) + c * k)),
+    ],
+    "ex-hessian-hvp-fd": [
+        ("one_sided", lambda grad, t, v, eps: (grad(t + eps * v) - grad(t)) / eps),
+        ("v_missing", lambda grad, t, v, eps: (grad(t + eps) - grad(t - eps)) / (2 * eps)),
+        ("factor_2", lambda grad, t, v, eps: (grad(t + eps * v) - grad(t - eps * v)) / eps),
+        ("sign_flipped", lambda grad, t, v, eps: (grad(t - eps * v) - grad(t + eps * v)) / (2 * eps)),
+        ("raised", lambda grad, t, v, eps: (grad(t + eps * v) - grad(t - eps * v)) @ np.eye(2) / eps),
+    ],
+    "ex-hessian-r-dense": [
+        ({"RZ": "input_term_missing", "RA": "inherited"}, _rop(input_term=False)),
+        ({"RZ": "weight_term_missing", "RA": "inherited"}, _rop(weight_term=False)),
+        ({"RZ": "bias_term_missing", "RA": "inherited"}, _rop(bias_term=False)),
+        ({"RZ": "correct", "RA": "g_prime_missing"}, _rop(gp=lambda Z: 1.0)),
+        ({"RZ": "correct", "RA": "g_not_g_prime"}, _rop(gp=np.tanh)),
+        ({"RZ": "transposed", "RA": "correct"}, lambda *a: (_rop()(*a)[0].T, _rop()(*a)[1])),
     ],
 }
 

@@ -23,6 +23,7 @@ from . import (
     ch14_batchnorm,
     ch15_residual,
     ch16_memory,
+    ch17_second_derivatives,
 )
 from ._base import Case, Exercise, Mistake
 
@@ -43,6 +44,7 @@ CHAPTERS = {
     "14_batchnorm": ch14_batchnorm.EXERCISES,
     "15_residual": ch15_residual.EXERCISES,
     "16_memory": ch16_memory.EXERCISES,
+    "17_second_derivatives": ch17_second_derivatives.EXERCISES,
 }
 
 EXERCISES: dict[str, Exercise] = {ex.label: ex for exs in CHAPTERS.values() for ex in exs}
