@@ -231,6 +231,32 @@ def _rop(input_term=True, weight_term=True, bias_term=True, gp=lambda Z: 1 - np.
     return answer
 
 
+def _conv_loops(stride_used=True, flip=False, batch=None, kernel=True):
+    """Kernel or input gradient of a 1-D convolution, by loops over m, o, c, j, u."""
+    def grads(a, b, k_or_n, stride):
+        s = stride if stride_used else 1
+        if kernel:
+            x, delta, k = a, b, k_or_n
+            N, O, n_out = delta.shape
+            g = np.zeros((O, x.shape[1], k))
+        else:
+            delta, K, n = a, b, k_or_n
+            N, O, n_out = delta.shape
+            k = K.shape[2]
+            g = np.zeros((N, K.shape[1], n))
+        for m in range(N if batch is None else batch):
+            for o in range(O):
+                for c in range(g.shape[1]):
+                    for j in range(n_out):
+                        for u in range(k):
+                            if kernel:
+                                g[o, c, u] += delta[m, o, j] * x[m, c, s * j + u]
+                            else:
+                                g[m, c, s * j + u] += delta[m, o, j] * K[o, c, k - 1 - u if flip else u]
+        return g[:, :, ::-1] if kernel and flip else g
+    return grads
+
+
 WRONG: dict[str, list[tuple[object, object]]] = {
     "ex-derivatives-sigmoid-prime": [
         ("returned_sigma", lambda z: 1 / (1 + np.exp(-z))),
@@ -487,6 +513,21 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ({"RZ": "correct", "RA": "g_prime_missing"}, _rop(gp=lambda Z: 1.0)),
         ({"RZ": "correct", "RA": "g_not_g_prime"}, _rop(gp=np.tanh)),
         ({"RZ": "transposed", "RA": "correct"}, lambda *a: (_rop()(*a)[0].T, _rop()(*a)[1])),
+    ],
+    "ex-conv-kernel-grad": [
+        ("stride_ignored", _conv_loops(stride_used=False)),
+        ("kernel_flipped", _conv_loops(flip=True)),
+        ("averaged_not_summed", lambda x, d, k, s: _conv_loops()(x, d, k, s) / len(x)),
+        ("batch1_only", _conv_loops(batch=1)),
+        ("wrong_shape", lambda x, d, k, s: _conv_loops()(x, d, k, s).transpose(1, 0, 2)),
+        ("sign_flipped", lambda x, d, k, s: -_conv_loops()(x, d, k, s)),
+    ],
+    "ex-conv-input-grad": [
+        ("stride_ignored", _conv_loops(stride_used=False, kernel=False)),
+        ("kernel_not_flipped", _conv_loops(flip=True, kernel=False)),
+        ("sign_flipped", lambda d, K, n, s: -_conv_loops(kernel=False)(d, K, n, s)),
+        ("wrong_shape", lambda d, K, n, s: _conv_loops(kernel=False)(d, K, n, s).sum(axis=1)),
+        ("raised", lambda d, K, n, s: np.einsum("moj,ocu->mcj", d, K).reshape(len(d), -1, n)),
     ],
 }
 

@@ -24,6 +24,7 @@ from . import (
     ch15_residual,
     ch16_memory,
     ch17_second_derivatives,
+    ch18_convolution,
 )
 from ._base import Case, Exercise, Mistake
 
@@ -45,6 +46,7 @@ CHAPTERS = {
     "15_residual": ch15_residual.EXERCISES,
     "16_memory": ch16_memory.EXERCISES,
     "17_second_derivatives": ch17_second_derivatives.EXERCISES,
+    "18_convolution": ch18_convolution.EXERCISES,
 }
 
 EXERCISES: dict[str, Exercise] = {ex.label: ex for exs in CHAPTERS.values() for ex in exs}
