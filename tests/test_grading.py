@@ -257,6 +257,24 @@ def _conv_loops(stride_used=True, flip=False, batch=None, kernel=True):
     return grads
 
 
+def _bptt(recurrent=True, local=True, gp=lambda h: 1 - h**2, WT=True):
+    def answer(d, G, h, W):
+        back = (d @ (W.T if WT else W)) if recurrent else 0.0
+        return (back + (G if local else 0.0)) * gp(h)
+    return answer
+
+
+def _wh(shift=1, steps=None, with_h0=True, divide=False):
+    def answer(H, h0, delta):
+        T = H.shape[1]
+        g = np.zeros((H.shape[2], H.shape[2]))
+        for t in range(T) if steps is None else steps(T):
+            prev = (h0 if with_h0 else 0 * h0) if t - shift < 0 else H[:, t - shift]
+            g += prev.T @ delta[:, t]
+        return g / T if divide else g
+    return answer
+
+
 WRONG: dict[str, list[tuple[object, object]]] = {
     "ex-derivatives-sigmoid-prime": [
         ("returned_sigma", lambda z: 1 / (1 + np.exp(-z))),
@@ -528,6 +546,24 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("sign_flipped", lambda d, K, n, s: -_conv_loops(kernel=False)(d, K, n, s)),
         ("wrong_shape", lambda d, K, n, s: _conv_loops(kernel=False)(d, K, n, s).sum(axis=1)),
         ("raised", lambda d, K, n, s: np.einsum("moj,ocu->mcj", d, K).reshape(len(d), -1, n)),
+    ],
+    "ex-rnn-delta-step": [
+        ("g_prime_missing", _bptt(gp=lambda h: 1.0)),
+        ("g_not_g_prime", _bptt(gp=lambda h: h)),
+        ("tanh_prime_wrong", _bptt(gp=lambda h: 1 - h)),
+        ("local_gradient_missing", _bptt(local=False)),
+        ("recurrent_path_missing", _bptt(recurrent=False)),
+        ("transposed", _bptt(WT=False)),
+        ("sign_flipped", lambda d, G, h, W: -_bptt()(d, G, h, W)),
+    ],
+    "ex-rnn-grad-wh": [
+        ("current_state", _wh(shift=0)),
+        ("last_step_only", _wh(steps=lambda T: [T - 1])),
+        ("h0_missing", _wh(with_h0=False)),
+        ("averaged_over_time", _wh(divide=True)),
+        ("transposed", lambda H, h0, d: _wh()(H, h0, d).T),
+        ("averaged_not_summed", lambda H, h0, d: _wh()(H, h0, d) / len(H)),
+        ("wrong_shape", lambda H, h0, d: np.einsum("ntj,ntk->tjk", H, d)),
     ],
 }
 

@@ -25,6 +25,7 @@ from . import (
     ch16_memory,
     ch17_second_derivatives,
     ch18_convolution,
+    ch19_recurrent,
 )
 from ._base import Case, Exercise, Mistake
 
@@ -47,6 +48,7 @@ CHAPTERS = {
     "16_memory": ch16_memory.EXERCISES,
     "17_second_derivatives": ch17_second_derivatives.EXERCISES,
     "18_convolution": ch18_convolution.EXERCISES,
+    "19_recurrent": ch19_recurrent.EXERCISES,
 }
 
 EXERCISES: dict[str, Exercise] = {ex.label: ex for exs in CHAPTERS.values() for ex in exs}
