@@ -275,6 +275,17 @@ def _wh(shift=1, steps=None, with_h0=True, divide=False):
     return answer
 
 
+def _best_k(peak=lambda L, k, c: math.ceil(L / k) + c * k, larger=True):
+    def answer(L, c):
+        best = None
+        for k in range(1, L + 1):
+            if best is None or peak(L, k, c) < peak(L, best, c) or (
+                    larger and peak(L, k, c) == peak(L, best, c)):
+                best = k
+        return best
+    return answer
+
+
 WRONG: dict[str, list[tuple[object, object]]] = {
     "ex-derivatives-sigmoid-prime": [
         ("returned_sigma", lambda z: 1 / (1 + np.exp(-z))),
@@ -564,6 +575,13 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("transposed", lambda H, h0, d: _wh()(H, h0, d).T),
         ("averaged_not_summed", lambda H, h0, d: _wh()(H, h0, d) / len(H)),
         ("wrong_shape", lambda H, h0, d: np.einsum("ntj,ntk->tjk", H, d)),
+    ],
+    "ex-memory-best-k": [
+        ("continuous_optimum", lambda L, c: max(1, round(math.sqrt(L / c)))),
+        ("ties_to_more_work", _best_k(larger=False)),
+        ("floor_not_ceiling", _best_k(peak=lambda L, k, c: L // k + c * k)),
+        ("wrong_values", _best_k(peak=lambda L, k, c: L / k + c * k)),
+        ("raised", lambda L, c: min(range(1, L), key=lambda k: -(-L // k) + c * k)),
     ],
 }
 

@@ -1,4 +1,4 @@
-"""Graded exercises of chapter 16: the floats a network caches; the peak memory of checkpointing.
+"""Graded exercises of chapter 16: the floats a network caches; checkpointing's peak memory; the best k.
 
 The references are the closed forms eq-cache-floats and eq-checkpoint-memory, written
 here; the cases mix identity and nonlinear layers, and depths L that k divides and
@@ -38,6 +38,19 @@ def _memory_cases(rng: np.random.Generator) -> list[Case]:
              (30, 6, 3, 4, 2))
     return [Case((L, k, N, n, c), f"L = {L}, k = {k}, N = {N}, n = {n}, c = {c}", n=N)
             for L, k, N, n, c in cases]
+
+
+def best_segment_length(L: int, c: int) -> int:
+    r"""Reference: the k in 1..L minimising :math:`\lceil L/k\rceil + ck` (eq-checkpoint-memory).
+
+    Ties go to the larger k, which recomputes fewer layers (eq-recompute-cost).
+    """
+    return min(range(1, L + 1), key=lambda k: (math.ceil(L / k) + c * k, -k))
+
+
+def _best_cases(rng: np.random.Generator) -> list[Case]:
+    pairs = ((12, 2), (50, 2), (100, 3), (7, 1), (30, 2), (1, 2), (64, 1), (20, 1), (90, 2))
+    return [Case((L, c), f"L = {L}, c = {c}") for L, c in pairs]
 
 
 EXERCISES = [
@@ -85,6 +98,29 @@ EXERCISES = [
             "whole_network_cached": Mistake(
                 lambda L, k, N, n, c: N * n * (math.ceil(L / k) + c * L),
                 "only one segment of k layers is recomputed and cached at a time: c k, not c L.",
+            ),
+        },
+    ),
+    Exercise(
+        label="ex-memory-best-k",
+        task="best_segment_length(L, c)",
+        reference=best_segment_length,
+        cases=_best_cases,
+        mistakes={
+            "continuous_optimum": Mistake(
+                lambda L, c: max(1, round(math.sqrt(L / c))),
+                "sqrt(L/c) is the optimum of the smooth approximation L/k + ck; the whole "
+                "segments and the ceiling move the best integer k. Compare M(k) for every k.",
+            ),
+            "ties_to_more_work": Mistake(
+                lambda L, c: min(range(1, L + 1), key=lambda k: (math.ceil(L / k) + c * k, k)),
+                "when several k give the same peak, the larger k recomputes fewer layers "
+                "(L - k): take the largest.",
+            ),
+            "floor_not_ceiling": Mistake(
+                lambda L, c: min(range(1, L + 1), key=lambda k: (L // k + c * k, -k)),
+                "when k does not divide L, the last, shorter segment still needs its stored "
+                "input: ceil(L/k) segments, not floor(L/k).",
             ),
         },
     ),
