@@ -275,7 +275,10 @@ NEEDS_SCROLL_JS = """
   };
   document.querySelectorAll('main mjx-container[display="true"]').forEach(el => check(el, 'equation'));
   document.querySelectorAll('main div.math').forEach(el => check(el, 'equation box'));
-  document.querySelectorAll('main .cell_input pre, main div.highlight pre').forEach(el => check(el, 'code'));
+  // code: the cells' code and the code blocks of the text (a cell's printed output may scroll)
+  document.querySelectorAll('main div.highlight pre').forEach(el => {
+    if (!el.closest('.cell_output')) check(el, 'code');
+  });
   return out;
 }
 """
@@ -522,6 +525,10 @@ def test_axe_finds_no_serious_violation(site, browser, axe_source, html_dir, doc
     try:
         wait_for_math(page)
         assert page.evaluate("() => document.documentElement.dataset.theme") == theme
+        page.evaluate(f"() => {{ {LAY_OUT_ALL} }}")  # axe needs every section laid out
+        # the theme's colours fade in (CSS transitions): measure contrast once they have
+        page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')",
+                               timeout=10_000)
         page.add_script_tag(content=axe_source)
         result = page.evaluate(
             "() => axe.run(document, {resultTypes: ['violations']})"
