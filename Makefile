@@ -40,7 +40,7 @@ setup: $(STAMP)
 # tools/determinism.py (re-executed outputs equal the stored ones, figures included),
 # and logs at ERROR level: ipykernel otherwise warns, once per notebook, that it talks
 # to the book's builder over local TCP without encryption.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tools/determinism.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@awk '/^uv==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' requirements.txt \
 		> $(VENV)/uv-lock.txt
@@ -48,9 +48,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(UV) sync $(UV_FLAGS) --require-hashes requirements.txt
 	$(UV) install $(UV_FLAGS) --no-deps --no-build-isolation -e .
 	@rm -f $(LAB_STAMP) $(BENCH_STAMP) $(PDF_STAMP)
-	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
-		--env PYTHONHASHSEED 0 --env SOURCE_DATE_EPOCH 0 \
-		--env MATPLOTLIBRC $(abspath tools/matplotlibrc) > /dev/null
+	@$(BIN)/python tools/determinism.py
 	@mkdir -p $(dir $(KERNEL_CONFIG))
 	@echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(KERNEL_CONFIG)
 	@touch $@
@@ -67,9 +65,10 @@ lock: $(STAMP)
 		requirements-bench.in -o requirements-bench.txt
 	$(UV_COMPILE) requirements-pdf.in -o requirements-pdf.txt
 
-# jupyter-cache keys on the notebooks' code, not on the package they import:
-# a change to code/ must re-execute the chapters.
-$(CACHE)/.package-stamp: $(PACKAGE) | $(STAMP)
+# jupyter-cache keys on the notebooks' code, not on the package they import or the
+# environment they run in: a change to code/ or to tools/determinism.py must
+# re-execute the chapters.
+$(CACHE)/.package-stamp: $(PACKAGE) tools/determinism.py | $(STAMP)
 	@rm -rf $(CACHE)
 	@mkdir -p $(CACHE)
 	@touch $@
@@ -78,9 +77,12 @@ $(CACHE)/.package-stamp: $(PACKAGE) | $(STAMP)
 # earlier run's warning, so an incremental build could report success over a warning
 # nobody fixed. Every build therefore starts from a fresh environment (--all) into an
 # emptied _build/html (no page of a chapter since removed survives). What is slow stays
-# cached: executed notebooks live in $(CACHE), filled two at a time when cold.
+# cached: executed notebooks live in $(CACHE). A cold cache takes the committed
+# chapters with their stored outputs (which make test re-executes and compares) and
+# executes, two at a time, only chapters edited since the last commit
+# (tools/prime_cache.py --stored).
 book: $(STAMP) $(CACHE)/.package-stamp
-	$(BIN)/python tools/prime_cache.py $(CACHE)
+	$(BIN)/python tools/prime_cache.py --stored $(CACHE)
 	@rm -rf _build/html
 	$(BIN)/jupyter-book build . --all $(JB_FLAGS)
 	@echo "The site is in $(abspath _build/html)/index.html (make serve shows it)."
@@ -169,7 +171,7 @@ $(PDF_STAMP): requirements-pdf.txt $(STAMP)
 	@touch $@
 
 pdf: $(STAMP) $(CACHE)/.package-stamp /usr/bin/xelatex /usr/bin/latexmk /usr/bin/rsvg-convert
-	$(BIN)/python tools/prime_cache.py $(CACHE)
+	$(BIN)/python tools/prime_cache.py --stored $(CACHE)
 	@rm -rf _build/latex
 	$(BIN)/jupyter-book build . --all --builder latex $(JB_FLAGS)
 	cd _build/latex && latexmk -xelatex -interaction=nonstopmode -halt-on-error \

@@ -236,6 +236,9 @@ OVERFLOW_JS = """
   const doc = document.documentElement;
   const cut = [], noScrollbar = [];
   for (const el of document.querySelectorAll('main *')) {
+    // MathJax draws a stretched bar or arrow (an overline, a long arrow) as one glyph
+    // scaled 500 times inside an extender box that clips it to the stretched width
+    if (el.matches('mjx-ext, mjx-ext *')) continue;
     const style = getComputedStyle(el);
     if (style.display === 'inline' || style.display === 'contents' || !wide(el) || hidden(el)) continue;
     if (scrolls(el)) {

@@ -1,9 +1,9 @@
 """Execute the chapters the book's execution cache lacks, two at a time.
 
-Usage: python tools/prime_cache.py [CACHE] [--jobs N] [--every-chapter]
+Usage: python tools/prime_cache.py [CACHE] [--jobs N] [--every-chapter] [--stored]
 (CACHE defaults to _build/.jupyter_cache, where jupyter-book keeps it; --every-chapter
 also executes the notebooks of chapters/ that the table of contents does not list yet,
-for the tests.)
+for the tests; --stored, for `make book` and `make pdf`, see below.)
 
 jupyter-book executes the notebooks one after the other; on a cold cache (a fresh
 clone, or after a change to code/ emptied it) that is most of a build. This runs them
@@ -13,6 +13,13 @@ directory, same timeout), so the build that follows only reads the cache. A note
 that fails here is left out: the build then executes it itself and reports the error.
 The longest notebooks (as timed by earlier runs, in _build/.execution-seconds.json)
 start first, so that the two workers finish together.
+
+--stored: a chapter committed exactly as it is on disk, with the package and the
+execution environment committed too, goes into the cache with the outputs stored in
+it, unexecuted. Those outputs are what `make test` checks: nbval re-executes every
+chapter and requires each text output to be reproduced, tests/test_idempotent.py each
+figure. So a fresh clone builds in seconds the site an execution would give, and a
+chapter or package edited since the last commit is executed as before.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -60,11 +68,36 @@ def execute(path: Path, seconds: int) -> tuple[Path, str | None, str | None, flo
     return path, nbformat.writes(nb), None, result.time
 
 
+def committed(*paths: Path) -> bool:
+    """Whether git holds every one of ``paths`` exactly as it is on disk."""
+    names = [str(path.relative_to(ROOT)) for path in paths]
+    try:
+        tracked = subprocess.run(["git", "ls-files", "--error-unmatch", *names], cwd=ROOT,
+                                 capture_output=True).returncode == 0
+        clean = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *names], cwd=ROOT,
+                               capture_output=True).returncode == 0
+    except OSError:  # no git: a downloaded copy
+        return False
+    return tracked and clean
+
+
+def cache_stored(cache, path: Path) -> None:
+    """Put the notebook, with the outputs stored in it, into the cache."""
+    record = cache.add_nb_to_project(str(path))
+    cache.cache_notebook_bundle(
+        CacheBundleIn(nbformat.read(path, as_version=4), record.uri,
+                      data={"execution_seconds": 0.0, "stored_outputs": True}),
+        check_validity=False, overwrite=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache", nargs="?", default=str(ROOT / "_build" / ".jupyter_cache"))
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--every-chapter", action="store_true")
+    parser.add_argument("--stored", action="store_true",
+                        help="use the outputs of committed chapters instead of executing them")
     args = parser.parse_args()
     determinism.apply()
     cache = get_cache(args.cache)
@@ -77,6 +110,14 @@ def main() -> None:
             cache.match_cache_notebook(nbformat.read(path, as_version=4))
         except KeyError:
             missing.append(path)
+    if args.stored and missing and committed(ROOT / "code", ROOT / "tools" / "determinism.py"):
+        stored = [path for path in missing if committed(path)]
+        for path in stored:
+            cache_stored(cache, path)
+        if stored:
+            print(f"{len(stored)} committed notebook(s) cached with their stored outputs "
+                  "(make test re-executes them)", flush=True)
+        missing = [path for path in missing if path not in stored]
     if not missing:
         return
     history_file = Path(args.cache).parent / ".execution-seconds.json"
