@@ -67,18 +67,21 @@ def checkpointed_loss_and_grads(
     every: int,
     held: list[int] | None = None,
 ) -> float:
-    r"""Return the loss and set the gradients of ``net``, storing segment inputs only.
+    r"""Return the loss and set the gradients of ``net``, storing segment
+    inputs only.
 
-    The forward pass keeps the input :math:`a^{l-1}` of each segment of ``every``
-    layers (:func:`segments`) and forgets the layers' caches, except in the last
-    segment. Backward then runs segment by segment from the output; before each
-    earlier segment it recomputes that segment's forward pass from its stored
-    input, back-propagates through it and forgets its caches again. The gradients
-    are those of :meth:`MLP.loss_and_grads`: the same operations on the same
-    numbers. X (N, n_0), Y as the loss expects; the layers' caches and ``delta``
-    are None afterwards. If ``held`` is a list, the bytes stored (checkpoints and
-    caches, :func:`distinct_nbytes`) are appended after every layer step; their
-    maximum is eq-checkpoint-memory, the recomputed layers eq-recompute-cost.
+    The forward pass keeps the input :math:`a^{l-1}` of each segment of
+    ``every`` layers (:func:`segments`) and forgets the layers' caches,
+    except in the last segment. Backward then runs segment by segment from
+    the output; before each earlier segment it recomputes that segment's
+    forward pass from its stored input, back-propagates through it and
+    forgets its caches again. The gradients are those of
+    :meth:`MLP.loss_and_grads`: the same operations on the same numbers.
+    X (N, n_0), Y as the loss expects; the layers' caches and ``delta`` are
+    None afterwards. If ``held`` is a list, the bytes stored (checkpoints
+    and caches, :func:`distinct_nbytes`) are appended after every layer
+    step; their maximum is eq-checkpoint-memory, the recomputed layers
+    eq-recompute-cost.
     """
     _check_net(net, "checkpointed_loss_and_grads")
     layers = net.layers
@@ -87,11 +90,11 @@ def checkpointed_loss_and_grads(
     n_0, dtype = layers[0].W.shape[0], net.flat_params.dtype
     X = as_float_array(X, "X", "checkpointed_loss_and_grads", dtype=dtype)
     if X.ndim != 2 or X.shape[1] != n_0:
-        raise ValueError(f"checkpointed_loss_and_grads: X has shape {X.shape}, "
-                         f"expected (N, {n_0})")
+        raise ValueError(f"checkpointed_loss_and_grads: X has shape "
+                         f"{X.shape}, expected (N, {n_0})")
     if X.dtype != dtype:
-        raise TypeError(f"checkpointed_loss_and_grads: X has dtype {X.dtype} "
-                        f"but the network has {dtype}")
+        raise TypeError(f"checkpointed_loss_and_grads: X has dtype "
+                        f"{X.dtype} but the network has {dtype}")
     for layer in layers:  # caches of an earlier pass: not kept
         layer._cache = None
     checkpoints: list[NDArray] = []
@@ -111,8 +114,9 @@ def checkpointed_loss_and_grads(
             record()
     value, g = loss.value_and_grad(a, Y)
     if getattr(g, "shape", None) != a.shape:
-        raise ValueError(f"checkpointed_loss_and_grads: {loss.name} returned a "
-                         f"gradient of shape {np.shape(g)}, expected {a.shape}")
+        raise ValueError(f"checkpointed_loss_and_grads: {loss.name} "
+                         f"returned a gradient of shape {np.shape(g)}, "
+                         f"expected {a.shape}")
     for j in range(len(segs) - 1, -1, -1):  # backward, segment by segment
         seg = segs[j]
         if j < len(segs) - 1:
