@@ -16,6 +16,15 @@ FIX = "re-execute it: make notebooks NB={path} (or python tools/execute_notebook
 SHOWING_CALLS = {"print", "display"}
 
 
+def _run_when_defined(tree: ast.AST):
+    """The nodes of ``tree`` outside function bodies (a function's body runs only when
+    it is called, not when the cell defines it)."""
+    for child in ast.iter_child_nodes(tree):
+        yield child
+        if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            yield from _run_when_defined(child)
+
+
 def shows_something(source: str) -> bool:
     """Does this cell surely produce output: a print/display call, or a last line that
     is a value that is not a call (a call may return None and show nothing)?"""
@@ -24,7 +33,7 @@ def shows_something(source: str) -> bool:
         tree = ast.parse(code)
     except SyntaxError:
         return False
-    for node in ast.walk(tree):
+    for node in _run_when_defined(tree):
         if isinstance(node, ast.Call):
             func = node.func
             name = getattr(func, "id", None) or getattr(func, "attr", None)
@@ -77,6 +86,7 @@ def test_a_chapter_stored_without_outputs_is_caught():
 
 def test_the_output_heuristic():
     assert shows_something("x = 2\nprint(x)")
+    assert not shows_something("def f(x):\n    print(x)")
     assert shows_something("x = 2\nx")
     assert shows_something("for i in range(2):\n    display(i)")
     assert not shows_something("x = 2")
