@@ -50,7 +50,9 @@ def test_there_are_chapters():
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_every_labelled_equation_is_checked(path):
     labels, checks, verdicts = labels_and_checks(path)
-    assert labels, f"{path.name} labels no equation"
+    assert labels, (
+        f"{path.name} labels no equation: label at least one display equation, "
+        "$$ ... $$ (eq-name), and check it with bp.check_equation (README, Contributing)")
     assert labels - checks == set(), (
         f"{path.name}: labelled but never checked: {sorted(labels - checks)}; add "
         "bp.check_equation(label, lhs, rhs) with two independently computed sides"

@@ -160,8 +160,14 @@ def test_each_chapter_ends_with_the_works_it_cites(site_html):
         assert listed, f"{doc}: the References section is empty"
         cited = set(re.findall(r'class="bibtex-citation"[^>]*>.*?<a class="reference internal" '
                                r'href="#([^"]+)"', html, flags=re.S))
-        assert cited and cited <= set(listed), (doc, cited, listed)
-        assert len(listed) == len(set(listed))
+        assert cited, (
+            f"{doc} cites nothing: cite at least one work of references.bib in the text, "
+            "e.g. {cite:p}`nielsen2015`, and end the chapter with a References section "
+            "holding ```{footbibliography}``` (README, Contributing)")
+        assert cited <= set(listed), (
+            f"{doc}: citations missing from its References section: {sorted(cited - set(listed))}"
+            "; cite with {cite:p}/{cite:t} and keep ```{footbibliography}``` at the end")
+        assert len(listed) == len(set(listed)), f"{doc}: a work listed twice in References"
 
 
 def test_citations_and_reference_lists_use_one_style(site_html):

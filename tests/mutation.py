@@ -1,0 +1,247 @@
+"""The mutation tests' machinery (tests/test_mutants*.py run it).
+
+Each mutant plants one wrong formula in a copy of the package; the chapter that states
+the formula is run, cell by cell, against the copy, up to the check of the named
+equation, and that check must fail. A control run of each chapter on the unchanged
+package first requires every named check to pass, so a failure is the mutant's doing.
+The mutants and controls are dealt into three test files, so that pytest-xdist (which
+hands out whole files) keeps both workers busy.
+"""
+
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "code" / "backprop"
+CHAPTERS = ROOT / "chapters"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """Replace ``old`` by ``new`` in ``module``; the checks ``labels`` of ``chapter`` must fail."""
+
+    name: str
+    module: str
+    old: str
+    new: str
+    chapter: str
+    labels: tuple[str, ...]
+
+
+MUTANTS = [
+    Mutant("sigmoid' = s(1+s)", "activations.py",
+           "return sigmoid(z) * sigmoid(-z)", "return sigmoid(z) * (1 + sigmoid(z))",
+           "01_derivatives", ("eq-sigmoid-derivative",)),
+    Mutant("tanh' = 1 - tanh", "activations.py",
+           "return 1 - t * t", "return 1 - t",
+           "01_derivatives", ("eq-tanh-derivative",)),
+    Mutant("relu' = [z < 0]", "activations.py",
+           "return (z > 0).astype(", "return (z < 0).astype(",
+           "01_derivatives", ("eq-relu-derivative",)),
+    Mutant("half-SSE gradient without 1/N", "losses.py",
+           "return (a - y) / a.shape[0]", "return a - y",
+           "01_derivatives", ("eq-half-sse-derivative",)),
+    Mutant("BCE gradient with the sign flipped", "losses.py",
+           "return (sigmoid(z) - y) / z.shape[0]", "return (y - sigmoid(z)) / z.shape[0]",
+           "01_derivatives", ("eq-bce-derivative",)),
+    Mutant("SGD climbs: w + eta g", "optim.py",
+           "p -= eta * g", "p += eta * g",
+           "01_derivatives", ("eq-update-rule",)),
+    Mutant("softmax Jacobian without the coupling term", "activations.py",
+           "np.eye(s.shape[-1], dtype=s.dtype) - s[..., :, None] * s[..., None, :]",
+           "np.eye(s.shape[-1], dtype=s.dtype)",
+           "04_softmax", ("eq-softmax-jacobian",)),
+    Mutant("softmax VJP without the coupling term", "activations.py",
+           "return s * (g - (g * s).sum(axis=-1, keepdims=True))", "return s * g",
+           "04_softmax", ("eq-softmax-vjp",)),
+    Mutant("softmax without the max shift", "activations.py",
+           "e = np.exp(z - z.max(axis=-1, keepdims=True))", "e = np.exp(z)",
+           "04_softmax", ("eq-softmax-shift",)),
+    Mutant("fused cross-entropy gradient without 1/N", "losses.py",
+           "grad = np.divide(e, total * N, out=e)", "grad = np.divide(e, total, out=e)",
+           "05_cross_entropy", ("eq-ce-softmax-grad",)),
+    Mutant("cross-entropy gradient without 1/N", "losses.py",
+           "return (softmax(z) - y) / z.shape[0]", "return softmax(z) - y",
+           "05_cross_entropy", ("eq-ce-softmax-grad",)),
+    Mutant("BP2 without g'", "activations.py",
+           '"sigmoid": Activation("sigmoid", sigmoid, lambda z, a, g: g * a * (1 - a))',
+           '"sigmoid": Activation("sigmoid", sigmoid, lambda z, a, g: g)',
+           "06_three_equations", ("eq-bp-output", "eq-bp-hidden", "eq-bp-weights", "eq-bp-bias")),
+    Mutant("BP4 transposed: delta^T x", "layers.py",
+           "np.matmul(x.T, delta, out=self.grad_W)",
+           "self.grad_W[...] = (delta.T @ x).reshape(self.grad_W.shape)",
+           "06_three_equations", ("eq-bp-weights", "eq-minibatch")),
+    Mutant("BP3 averages where it should sum", "layers.py",
+           "np.add.reduce(delta, axis=0, out=self.grad_b)",
+           "np.mean(delta, axis=0, out=self.grad_b)",
+           "06_three_equations", ("eq-bp-bias", "eq-minibatch")),
+    Mutant("centred difference divided by h, not 2h", "gradcheck.py",
+           "grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f_minus) / h",
+           "09_gradient_checking", ("eq-relative-error",)),
+    Mutant("engine: multiply does not swap", "engine.py",
+           "self.grad += other.data * out.grad", "self.grad += self.data * out.grad",
+           "11_graphs", ("eq-gates",)),
+    Mutant("engine: a fork keeps the last path only", "engine.py",
+           "self.grad += out.grad\n            other.grad += out.grad",
+           "self.grad = out.grad\n            other.grad = out.grad",
+           "11_graphs", ("eq-fork",)),
+    Mutant("engine: multiply does not swap (gate patterns)", "engine.py",
+           "self.grad += other.data * out.grad", "self.grad += self.data * out.grad",
+           "02_chain_rule", ("eq-gate-patterns",)),
+    Mutant("dense layer without its bias", "layers.py",
+           "z += self.b", "z = z + 0 * self.b",
+           "03_forward", ("eq-forward-layer",)),
+    Mutant("backward computes the first layer's input gradient", "network.py",
+           "input_grad=l > 0 or input_grad", "input_grad=True",
+           "12_speed", ("eq-backward-cost",)),
+    Mutant("Xavier initialisation with half the variance", "init.py",
+           "np.sqrt(2.0 / (n_in + n_out))", "np.sqrt(1.0 / (n_in + n_out))",
+           "13_deep_networks", ("eq-xavier-init",)),
+    Mutant("batch norm backward without the mean path", "batchnorm.py",
+           "n_batch * g - grad_beta - x_hat * grad_gamma)", "n_batch * g - x_hat * grad_gamma)",
+           "14_batchnorm", ("eq-bn-backward",)),
+    Mutant("convolution input gradient without the kernel flip", "conv.py",
+           "flipped = np.flip(K, axis=spatial).swapaxes(0, 1)", "flipped = K.swapaxes(0, 1)",
+           "18_convolution", ("eq-conv-grad-input",)),
+    Mutant("BPTT with tanh' = 1 - h", "rnn.py",
+           "slope = 1.0 - H**2", "slope = 1.0 - H",
+           "19_recurrent", ("eq-rnn-delta", "eq-rnn-grads")),
+    Mutant("He initialisation with variance 1/n", "init.py",
+           "return float(np.sqrt(2.0 / n_in))", "return float(np.sqrt(1.0 / n_in))",
+           "13_deep_networks", ("eq-he-init",)),
+]
+
+RUNNER = textwrap.dedent(
+    r"""
+    import json, sys, traceback
+    import matplotlib
+    matplotlib.use("Agg")
+    import nbformat
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    notebook, labels, out = sys.argv[1], set(json.loads(sys.argv[2])), sys.argv[3]
+    import backprop as bp
+    import backprop.equations as eqs
+
+    verdicts, errors = {}, []
+
+    def recording(check):
+        def wrapped(label, *args, **kwargs):
+            try:
+                result = check(label, *args, **kwargs)
+            except AssertionError as exc:
+                verdicts[label] = "failed: " + str(exc)[:200]
+                return None
+            except Exception as exc:
+                verdicts[label] = f"failed: {type(exc).__name__}: {exc}"[:200]
+                return None
+            verdicts.setdefault(label, "passed")
+            return result
+        return wrapped
+
+    for name in ("check_equation", "check_equations"):
+        patched = recording(getattr(eqs, name))
+        setattr(eqs, name, patched)
+        setattr(bp, name, patched)
+
+    class Shell:
+        def run_line_magic(self, *args, **kwargs):
+            return None
+        def run_cell_magic(self, *args, **kwargs):
+            return None
+        def system(self, *args, **kwargs):
+            return None
+
+    shell = Shell()
+    namespace = {"__name__": "__main__", "get_ipython": lambda: shell,
+                 "display": lambda *a, **k: None}
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code"]
+    last = max((i for i, src in enumerate(cells) if any(l in src for l in labels)),
+               default=-1)
+    transform = TransformerManager().transform_cell
+    for i, source in enumerate(cells[: last + 1]):
+        try:
+            exec(compile(transform(source), f"cell {i}", "exec"), namespace)
+        except Exception as exc:
+            errors.append(f"cell {i}: {type(exc).__name__}: {str(exc)[:160]}")
+        matplotlib.pyplot.close("all")
+    json.dump({"verdicts": verdicts, "errors": errors, "package": bp.__file__},
+              open(out, "w"))
+    """
+)
+
+
+def run_chapter(chapter: str, labels: tuple[str, ...], package: Path, tmp: Path) -> dict:
+    """Run ``chapter`` up to the checks of ``labels`` with ``package`` as ``backprop``."""
+    out = tmp / f"verdicts-{chapter}.json"
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "MPLBACKEND": "Agg"}
+    subprocess.run(
+        [sys.executable, "-c", RUNNER, str(CHAPTERS / f"{chapter}.ipynb"),
+         json.dumps(list(labels)), str(out)],
+        cwd=CHAPTERS, env=env, check=True, timeout=600, capture_output=True,
+    )
+    result = json.loads(out.read_text())
+    assert Path(result["package"]).resolve().parent == package.resolve(), (
+        f"the run imported {result['package']}, not the copy in {package}"
+    )
+    return result
+
+
+def mutated_copy(mutant: Mutant, tmp: Path) -> Path:
+    package = tmp / "mutant" / "backprop"
+    shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    path = package / mutant.module
+    source = path.read_text()
+    count = source.count(mutant.old)
+    assert count == 1, (
+        f"mutant {mutant.name!r}: the text to replace occurs {count} times in "
+        f"{mutant.module}; the package changed, so update this mutant in tests/mutation.py"
+    )
+    path.write_text(source.replace(mutant.old, mutant.new))
+    return package
+
+
+CONTROLS = sorted({m.chapter for m in MUTANTS})
+SHARES = 3
+
+
+def share(items: list, k: int) -> list:
+    """The k-th of SHARES interleaved shares of ``items`` (k = 0, 1, 2)."""
+    return items[k::SHARES]
+
+
+def check_control(chapter: str, tmp_path: Path) -> None:
+    """The named checks of ``chapter`` pass on the real package."""
+    labels = tuple(sorted({lab for m in MUTANTS if m.chapter == chapter for lab in m.labels}))
+    package = tmp_path / "real" / "backprop"
+    shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    result = run_chapter(chapter, labels, package, tmp_path)
+    assert not result["errors"], f"{chapter} raised on the real package: {result['errors']}"
+    for label in labels:
+        assert result["verdicts"].get(label) == "passed", (
+            f"{chapter}: check of {label} did not pass on the real package: "
+            f"{result['verdicts'].get(label, 'never reached')}"
+        )
+
+
+def check_mutant(mutant: Mutant, tmp_path: Path) -> None:
+    """The check of every equation ``mutant`` names fails on the mutated package."""
+    package = mutated_copy(mutant, tmp_path)
+    result = run_chapter(mutant.chapter, mutant.labels, package, tmp_path)
+    for label in mutant.labels:
+        verdict = result["verdicts"].get(label, "never reached")
+        assert verdict.startswith("failed"), (
+            f"mutant {mutant.name!r} ({mutant.module}) survived: the check of {label} in "
+            f"{mutant.chapter} {verdict}"
+            + (f"; errors on the way: {result['errors']}" if result["errors"] else "")
+        )

@@ -1,0 +1,18 @@
+"""Mutation tests, share 2 of 3 (tests/mutation.py: the mutants and the runner).
+
+A check proves itself by failing: each mutant plants one wrong formula in a copy of the
+package, and the check of the equation it names must fail.
+"""
+
+import pytest
+from mutation import CONTROLS, MUTANTS, check_control, check_mutant, share
+
+
+@pytest.mark.parametrize("chapter", share(CONTROLS, 1))
+def test_named_checks_pass_on_the_real_package(chapter, tmp_path):
+    check_control(chapter, tmp_path)
+
+
+@pytest.mark.parametrize("mutant", share(MUTANTS, 1), ids=lambda m: m.name)
+def test_mutant_is_caught(mutant, tmp_path):
+    check_mutant(mutant, tmp_path)
