@@ -201,8 +201,8 @@ def test_web_sources_in_the_bibliography_have_an_address_and_an_author():
 
 
 def test_chapters_and_equations_are_numbered_like_a_textbook(site_html):
-    """Chapters numbered 1, 2, ... across the parts of the table of contents; reference pages unnumbered; equations,
-    figures and exercises numbered per chapter: (6.2)."""
+    """Chapters numbered 1, 2, ... across the parts of the table of contents; reference
+    pages unnumbered; equations, figures and exercises numbered per chapter: (6.2)."""
     intro = (site_html / "intro.html").read_text()
     sidebar = intro[intro.index("bd-docs-nav"):]
     titles = dict(re.findall(r'<a class="reference internal" href="([^"]+)\.html">([^<]+)</a>', sidebar))
