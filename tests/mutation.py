@@ -118,6 +118,15 @@ MUTANTS = [
     Mutant("He initialisation with variance 1/n", "init.py",
            "return float(np.sqrt(2.0 / n_in))", "return float(np.sqrt(1.0 / n_in))",
            "13_deep_networks", ("eq-he-init",)),
+    Mutant("residual backward without the skip path", "residual.py",
+           "return grad_y + g  # (eq-residual-vjp)", "return g  # (eq-residual-vjp)",
+           "15_residual", ("eq-residual-vjp",)),
+    Mutant("checkpointing forgets nothing", "checkpoint.py",
+           "layers[l]._cache = None  # forgotten", "pass  # forgotten",
+           "16_memory", ("eq-checkpoint-memory",)),
+    Mutant("R-operator without the g'' term", "hessian.py",
+           "r_delta = d2 * RZ[l] * G + d1 * RG", "r_delta = d1 * RG",
+           "17_second_derivatives", ("eq-rop-backward",)),
 ]
 
 RUNNER = textwrap.dedent(
