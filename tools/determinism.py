@@ -18,6 +18,7 @@ own process: Sphinx would put SOURCE_DATE_EPOCH's year into the copyright line.)
 """
 
 import os
+import sys
 from pathlib import Path
 
 ENVIRONMENT = {
@@ -36,11 +37,8 @@ def apply() -> None:
         os.environ.setdefault(name, value)
 
 
-
 def install_kernel() -> None:
     """Install this venv's kernel "python3" (the one the chapters name) with ENVIRONMENT."""
-    import sys
-
     from ipykernel.kernelspec import install
 
     install(kernel_name="python3", prefix=sys.prefix, env=dict(ENVIRONMENT))

@@ -82,14 +82,12 @@ def committed(*paths: Path) -> bool:
     return tracked and clean
 
 
-def cache_stored(cache, path: Path) -> None:
-    """Put the notebook, with the outputs stored in it, into the cache."""
+def cache_notebook(cache, path: Path, nb: nbformat.NotebookNode, data: dict) -> None:
+    """Store ``nb`` (the notebook at ``path`` with its outputs) in the cache, as myst-nb
+    would after executing it."""
     record = cache.add_nb_to_project(str(path))
-    cache.cache_notebook_bundle(
-        CacheBundleIn(nbformat.read(path, as_version=4), record.uri,
-                      data={"execution_seconds": 0.0, "stored_outputs": True}),
-        check_validity=False, overwrite=True,
-    )
+    cache.cache_notebook_bundle(CacheBundleIn(nb, record.uri, data=data),
+                                check_validity=False, overwrite=True)
 
 
 def main() -> None:
@@ -117,7 +115,8 @@ def main() -> None:
     if args.stored and missing and committed(ROOT / "code", ROOT / "tools" / "determinism.py"):
         stored = [path for path in missing if committed(path)]
         for path in stored:
-            cache_stored(cache, path)
+            cache_notebook(cache, path, nbformat.read(path, as_version=4),
+                           {"execution_seconds": 0.0, "stored_outputs": True})
         if stored:
             print(f"{len(stored)} committed notebook(s) cached with their stored outputs "
                   "(make test re-executes them)", flush=True)
@@ -138,12 +137,8 @@ def main() -> None:
             if error is not None:
                 print(f"  {name} failed ({error[:200]}); the build will report it")
                 continue
-            record = cache.add_nb_to_project(str(path))
-            cache.cache_notebook_bundle(
-                CacheBundleIn(nbformat.reads(text, as_version=4), record.uri,
-                              data={"execution_seconds": seconds}),
-                check_validity=False, overwrite=True,
-            )
+            cache_notebook(cache, path, nbformat.reads(text, as_version=4),
+                           {"execution_seconds": seconds})
             print(f"  {name}: {seconds:.1f} s", flush=True)
             history[key(path)] = round(seconds, 1)
     history_file.write_text(json.dumps(history, indent=1, sort_keys=True))
