@@ -58,11 +58,25 @@ def timeout() -> int:
     return int(config.get("execute", {}).get("timeout", 30))
 
 
+STARTS = 3  # tries to start a kernel
+
+
 def execute(path: Path, seconds: int) -> tuple[Path, str | None, str | None, float]:
-    """Run one notebook in its own directory, as myst-nb does; return it as JSON."""
-    nb = nbformat.read(path, as_version=4)
-    result = single_nb_execution(nb, cwd=str(path.parent), allow_errors=False,
-                                 timeout=seconds, meta_override=True)
+    """Run one notebook in its own directory, as myst-nb does; return it as JSON.
+
+    A kernel picks free TCP ports, then binds them; when kernels start side by side
+    (two here, nbval's beside them in the tests) another process can take a port in
+    between, and the kernel dies before it answers. That is retried; any other failure
+    is returned, and the build then executes the notebook itself and reports it."""
+    for attempt in range(1, STARTS + 1):
+        nb = nbformat.read(path, as_version=4)
+        try:
+            result = single_nb_execution(nb, cwd=str(path.parent), allow_errors=False,
+                                         timeout=seconds, meta_override=True)
+            break
+        except RuntimeError as exc:
+            if "Kernel died before replying" not in str(exc) or attempt == STARTS:
+                return path, None, f"{type(exc).__name__}: {exc}", 0.0
     if result.err is not None:
         lines = [line for line in str(result.err).splitlines() if line.strip()]
         return path, None, lines[-1] if lines else type(result.err).__name__, result.time
