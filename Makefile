@@ -1,6 +1,7 @@
-# The mathematics of backpropagation: two commands do everything.
-#   make book   set up .venv and build the site into _build/html
-#   make test   set up .venv and run every test (package, notebooks, site)
+# The mathematics of backpropagation.
+#   make book   set up .venv and build the site into _build/html (incremental)
+#   make test   set up .venv and run the fast tier of the tests (at most 5 minutes)
+#   make check  everything: make test, then the full tier, Lighthouse, the PDF and its checks
 # The venv holds exactly the lock, requirements.txt (made from requirements.in by
 # `make lock`), then the package itself, editable, from code/.
 
@@ -18,12 +19,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 JB_FLAGS := -n -W --keep-going
 CACHE := _build/.jupyter_cache
 PACKAGE := $(wildcard code/backprop/*.py)
+# nbval compares the text outputs; tests/nbval_images.py (conftest.py loads it) the figures too
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 TEST_FLAGS ?= -n 2 --dist loadfile
 # the browser tests drive Debian's Chromium (playwright's own browser download needs the internet)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: book test lint serve lab notebooks bench clean setup lock pdf pdf-check
+.PHONY: book test check lint serve lab notebooks bench clean setup lock pdf pdf-check
 BENCH_STAMP := $(VENV)/.bench-installed
 LAB_STAMP := $(VENV)/.lab-installed
 # the kernels' own configuration (see below)
@@ -73,27 +75,47 @@ $(CACHE)/.package-stamp: $(PACKAGE) tools/determinism.py | $(STAMP)
 	@mkdir -p $(CACHE)
 	@touch $@
 
-# Zero warnings, every run: Sphinx re-reads only changed pages and would not repeat an
-# earlier run's warning, so an incremental build could report success over a warning
-# nobody fixed. Every build therefore starts from a fresh environment (--all) into an
-# emptied _build/html (no page of a chapter since removed survives). What is slow stays
-# cached: executed notebooks live in $(CACHE). A cold cache takes the committed
-# chapters with their stored outputs (which make test re-executes and compares) and
-# executes, two at a time, only chapters edited since the last commit
-# (tools/prime_cache.py --stored).
-book: $(STAMP) $(CACHE)/.package-stamp
-	$(BIN)/python tools/prime_cache.py --stored $(CACHE)
-	@rm -rf _build/html
-	$(BIN)/jupyter-book build . --all $(JB_FLAGS)
+# The site, built incrementally with an exact zero-warnings gate (tools/build_book.py:
+# Sphinx reads again only what changed, and every page that warned last time, so a
+# warning fails every build until it is fixed; it builds from scratch when something
+# every page depends on changed). Make runs it only when one of the files the site is
+# built from changed (or one was added or removed: the list of them is a prerequisite
+# too, rewritten when it differs), so `make book` with nothing changed does nothing.
+SITE_STAMP := _build/.site-built
+SITE_FILES := _build/.site-files
+SITE_INPUTS := $(wildcard _config.yml _toc.yml *.md references.bib requirements.txt pyproject.toml) \
+	$(wildcard chapters/*.ipynb pages/*.md _ext/* _static/* _extra/* tools/*.py tools/matplotlibrc \
+	code/backprop/*.py code/backprop/*/*.py)
+$(shell mkdir -p _build && { [ -f $(SITE_FILES) ] && [ "$$(cat $(SITE_FILES))" = "$(SITE_INPUTS)" ] \
+	|| echo "$(SITE_INPUTS)" > $(SITE_FILES); })
+
+book: $(SITE_STAMP)
 	@echo "The site is in $(abspath _build/html)/index.html (make serve shows it)."
+
+$(SITE_STAMP): $(STAMP) $(CACHE)/.package-stamp $(SITE_INPUTS) $(SITE_FILES)
+	$(BIN)/python tools/build_book.py
+	@touch $@
 
 $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
+# Two tiers (pytest's marker `full`, pyproject.toml). make test, the fast one: the
+# package's tests, every chapter executed once by nbval against its stored outputs
+# (figures too), the exercises' graders, the site built once with the gate, and the
+# browser on the pages of tests/conftest.py's REPRESENTATIVE at the three widths.
 test: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
 	$(BIN)/ruff check code tests tools _ext chapters benchmarks
-	$(BIN)/python -m pytest $(TEST_FLAGS) $(NBVAL) tests chapters
+	$(BIN)/python -m pytest $(TEST_FLAGS) $(NBVAL) -m "not full" tests chapters
+
+# make check, everything (what CI runs): make test, then the full tier (the mutation
+# tests, every chapter downloaded alone into a bare venv, every page in the browser at
+# every width, axe on every page), Lighthouse (make audit), the PDF and its checks.
+check: test
+	$(BIN)/python -m pytest $(TEST_FLAGS) -m full tests
+	$(MAKE) audit
+	$(MAKE) pdf
+	$(MAKE) pdf-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check code tests tools _ext chapters benchmarks
@@ -128,7 +150,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 clean:
 	rm -rf _build .pytest_cache .hypothesis
 
-# Lighthouse on the intro and two chapters, as a phone sees them (not part of `make test`):
+# Lighthouse on the intro and two chapters, as a phone sees them (part of `make check`):
 # prints the four scores; targets: performance >= 90, accessibility 100, best practices
 # >= 95, SEO 100. Lighthouse and axe-core come from npm into tools/site (node_modules is
 # not committed; package-lock.json pins them); Chromium is Debian's.
@@ -139,7 +161,7 @@ $(SITE_TOOLS)/node_modules/.installed: $(SITE_TOOLS)/package.json $(SITE_TOOLS)/
 
 .PHONY: audit
 audit: $(STAMP) $(CHROMIUM) $(SITE_TOOLS)/node_modules/.installed
-	@test -f _build/html/index.html || $(MAKE) book
+	$(MAKE) book
 	$(BIN)/python $(SITE_TOOLS)/audit.py _build/html intro chapters/06_three_equations chapters/10_digits
 
 # The print edition: the whole course as one PDF, _build/pdf/backprop-course.pdf, by
@@ -178,6 +200,7 @@ pdf: $(STAMP) $(CACHE)/.package-stamp /usr/bin/xelatex /usr/bin/latexmk /usr/bin
 		backprop-course.tex > latexmk.out || (tail -40 latexmk.out; exit 1)
 	@mkdir -p $(dir $(PDF))
 	cp _build/latex/backprop-course.pdf $(PDF)
+	@rm -f $(SITE_STAMP)
 	$(MAKE) book
 	@echo "The PDF is $(abspath $(PDF)); every page of the site links it."
 

@@ -207,36 +207,62 @@ def math_pieces(body: str) -> list[tuple[str, bool]]:
     return pieces
 
 
-def prerender_math(outdir: Path, pages: dict[Path, str]) -> bool:
-    """Typeset every page's math with MathJax in Node; False (pages untouched) if no node."""
+def render_pieces(outdir: Path, pieces: list[tuple[str, bool]]) -> dict | None:
+    """Each TeX piece's CHTML markup and the stylesheet for them all, by MathJax in
+    Node; None (and the math is left to the browser) if there is no node.
+
+    An incremental build writes only the pages that changed. Their pieces that an
+    earlier build has typeset are taken from the record beside the doctrees (one
+    piece's markup does not depend on the others); a new piece has every piece typeset
+    again, so that the one stylesheet covers every page."""
     node, source = shutil.which("node"), mathjax_dir()
     if node is None or source is None:
         logger.info("book_site: node or MathJax missing, math is typeset in the browser")
-        return False
+        return None
+    static_css = outdir / "_static" / "mathjax-chtml.css"
+    record_file = outdir.parent / ".doctrees" / "mathjax-pieces.json"
+    record = {"items": [], "html": [], "css": ""}
+    if static_css.is_file() and record_file.is_file():  # else a build from scratch
+        record = json.loads(record_file.read_text(encoding="utf-8"))
+    known = {(tex, display) for tex, display in record["items"]}
+    new = [piece for piece in pieces if piece not in known]
+    if new or not record["css"]:
+        # in one order whatever the pages written: the stylesheet lists its rules in the
+        # order of first use
+        items = sorted({tuple(item) for item in record["items"]} | set(new))
+        done = subprocess.run(
+            [node, str(HERE / "mathjax_render.js"), str(source), "mathjax/output/chtml/fonts/woff-v2"],
+            input=json.dumps([{"tex": t, "display": d} for t, d in items]),
+            capture_output=True, text=True, check=False,
+        )
+        if done.returncode != 0:
+            logger.warning("book_site: MathJax in Node failed: %s", done.stderr[-2000:])
+            return None
+        result = json.loads(done.stdout)
+        for tex in result["errors"]:
+            logger.warning("book_site: TeX error in %r", tex[:200])
+        record = {"items": items, "html": result["html"], "css": result["css"]}
+        record_file.parent.mkdir(parents=True, exist_ok=True)
+        record_file.write_text(json.dumps(record), encoding="utf-8")
+    static_css.write_text(record["css"], encoding="utf-8")
+    return {tuple(item): markup for item, markup in zip(record["items"], record["html"], strict=True)}
+
+
+def prerender_math(outdir: Path, pages: dict[Path, str]) -> bool:
+    """Typeset the math of ``pages`` at build time; False (pages untouched) if no node."""
     items: list[tuple[str, bool]] = []
-    index: dict[tuple[str, bool], int] = {}
+    seen: set[tuple[str, bool]] = set()
     for text in pages.values():
         for m in MATH_ELEMENT.finditer(text):
             for piece in math_pieces(m.group("body")):
-                if piece not in index:
-                    index[piece] = len(items)
+                if piece not in seen:
+                    seen.add(piece)
                     items.append(piece)
     if not items:
         return True
-    done = subprocess.run(
-        [node, str(HERE / "mathjax_render.js"), str(source), "mathjax/output/chtml/fonts/woff-v2"],
-        input=json.dumps([{"tex": t, "display": d} for t, d in items]),
-        capture_output=True, text=True, check=False,
-    )
-    if done.returncode != 0:
-        logger.warning("book_site: MathJax in Node failed: %s", done.stderr[-2000:])
+    rendered = render_pieces(outdir, items)
+    if rendered is None:
         return False
-    result = json.loads(done.stdout)
-    for tex in result["errors"]:
-        logger.warning("book_site: TeX error in %r", tex[:200])
-    rendered = result["html"]
-    static = outdir / "_static"
-    (static / "mathjax-chtml.css").write_text(result["css"], encoding="utf-8")
 
     def typeset(m: re.Match) -> str:
         body = m.group("body")
@@ -246,7 +272,7 @@ def prerender_math(outdir: Path, pages: dict[Path, str]) -> bool:
 
         def one(piece: re.Match) -> str:
             (tex, display), = math_pieces(piece.group(0))
-            return rendered[index[(tex, display)]]
+            return rendered[(tex, display)]
 
         return (f'<{m.group("tag")} class="{m.group("cls")}"{m.group("attrs")}>'
                 f'{prefix}{DELIMITED.sub(one, rest)}</{m.group("tag")}>')
@@ -327,7 +353,7 @@ def subset_icon_fonts(outdir: Path, pages: dict[Path, str]) -> None:
         source = webfonts / f"{stem}.ttf"
         if not source.is_file():
             continue
-        font = TTFont(source)
+        font = TTFont(source, recalcTimestamp=False)  # the same bytes from every build
         options = subset.Options()
         options.flavor = "woff"
         options.layout_features = ["*"]
@@ -477,8 +503,11 @@ def finish_site(app: Sphinx, exc: Exception | None) -> None:
     if exc is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    pages = {p: p.read_text(encoding="utf-8") for p in outdir.rglob("*.html")
+    every = {p: p.read_text(encoding="utf-8") for p in outdir.rglob("*.html")
              if "_static" not in p.relative_to(outdir).parts}
+    # the pages written in this build (an incremental build leaves the others as an
+    # earlier build finished them)
+    pages = {p: text for p, text in every.items() if p in app.book_site_written}
     prerender_math(outdir, pages)
     for path, text in list(pages.items()):
         root = "../" * (len(path.relative_to(outdir).parts) - 1)
@@ -499,14 +528,21 @@ def finish_site(app: Sphinx, exc: Exception | None) -> None:
             link = f'<link rel="stylesheet" type="text/css" href="{root}_static/styles/icons.css" />'
             text = text.replace("</head>", f"  {link}\n  </head>", 1)
         pages[path] = text
-    subset_icon_fonts(outdir, pages)
-    write_404(app, outdir, pages)
-    pages[outdir / "404.html"] = (outdir / "404.html").read_text(encoding="utf-8")
-    drop_unmatchable_rules(outdir, pages)
-    pages.pop(outdir / "404.html", None)
+    every.update(pages)
+    every.pop(outdir / "404.html", None)
+    # the theme's static files are copied afresh by every build: cut them down again,
+    # for what every page uses
+    subset_icon_fonts(outdir, every)
+    write_404(app, outdir, every)
+    every[outdir / "404.html"] = (outdir / "404.html").read_text(encoding="utf-8")
+    drop_unmatchable_rules(outdir, every)
     for path, text in pages.items():
         if path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+
+
+def note_written(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    app.book_site_written.add(Path(app.builder.get_outfilename(pagename)))
 
 
 def setup(app: Sphinx) -> dict:
@@ -516,7 +552,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", lambda app: app.add_directive(
         "footbibliography", chapter_references_directive(), override=True))
     register_authoryear_style()
+    app.connect("builder-inited", lambda app: setattr(app, "book_site_written", set()))
     app.connect("html-page-context", add_meta)
+    app.connect("html-page-context", note_written)
     app.connect("build-finished", finish_site)
     # _static/site.css and _static/site.js: Jupyter Book links every .css and .js of _static
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,7 +3,6 @@
 import fcntl
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,13 @@ import numpy as np
 import pytest
 import yaml
 from hypothesis import settings
+from nbval_images import pytest_collection_modifyitems  # noqa: F401  (nbval compares figures)
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 JB = str(Path(sys.executable).parent / "jupyter-book")
-BUILD = [JB, "build", str(ROOT), "--all", "-n", "-W", "--keep-going"]
+BUILD = [sys.executable, str(ROOT / "tools" / "build_book.py")]  # what make book runs
+FULL = pytest.mark.full  # the full tier: make check runs it, make test does not
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60)
 settings.register_profile("dev", deadline=None, max_examples=30)
@@ -37,6 +38,29 @@ def toc_pages() -> list[str]:
     for part in toc.get("parts", []):
         files += [chapter["file"] for chapter in part["chapters"]]
     return files
+
+
+def representative_pages() -> list[str]:
+    """The pages make test opens in the browser: the landing page, the longest chapter of
+    each numbered part (the most content that could overflow), and the reference pages
+    (the unnumbered part). make check opens every page."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        files = [chapter["file"] for chapter in part["chapters"]]
+        if part.get("numbered"):
+            sizes = {f: (ROOT / f"{f}.ipynb").stat().st_size if (ROOT / f"{f}.ipynb").is_file()
+                     else 0 for f in files}
+            files = [max(files, key=sizes.get)]
+        pages += files
+    return pages
+
+
+def tiered(docs: list[str]) -> list:
+    """``docs`` as pytest parameters: the representative pages in the fast tier, the
+    others in the full tier."""
+    fast = set(representative_pages())
+    return [doc if doc in fast else pytest.param(doc, marks=FULL) for doc in docs]
 
 
 def once_per_run(name: str, action) -> dict:
@@ -62,35 +86,18 @@ def once_per_run(name: str, action) -> dict:
 
 
 @pytest.fixture(scope="session")
-def execution_cache() -> str:
-    """Execute the chapters missing from the book's execution cache (two at a time, as
-    `make book` does: tools/prime_cache.py; also those the table of contents does not
-    list yet, which nbval and the idempotence test check too); return what it printed."""
-    def prime() -> dict:
-        done = subprocess.run([sys.executable, str(ROOT / "tools" / "prime_cache.py"),
-                               "--every-chapter"], cwd=ROOT, capture_output=True, text=True)
-        return {"returncode": done.returncode, "log": done.stdout + done.stderr}
-
-    result = once_per_run("prime", prime)
-    assert result["returncode"] == 0, f"tools/prime_cache.py failed:\n{result['log'][-5000:]}"
-    return result["log"]
-
-
-@pytest.fixture(scope="session")
-def build_log(execution_cache) -> str:
-    """Build the book as `make book` does; return the log.
-
-    As `make book`: after the execution cache is filled, a full build (a fresh Sphinx
-    environment, into an emptied _build/html), so every warning is reported on every
-    run, not only on the run that first read the page. Once per test run.
-    """
+def build_log() -> str:
+    """Build the book as `make book` does (tools/build_book.py: the execution cache from
+    the stored outputs of committed chapters, the others executed; an incremental build
+    whose zero-warnings gate is as exact as a build from scratch); return the log. Once
+    per test run: nbval executes each chapter, the site is not built from a second
+    execution."""
     def build() -> dict:
-        shutil.rmtree(HTML, ignore_errors=True)
         done = subprocess.run(BUILD, cwd=ROOT, capture_output=True, text=True)
         return {"returncode": done.returncode, "log": done.stdout + done.stderr}
 
     result = once_per_run("build", build)
-    log = execution_cache + result["log"]
+    log = result["log"]
     (ROOT / "_build" / "build.log").write_text(log)
     assert result["returncode"] == 0, (
         "The book build failed (fix what the log below names; the whole log is in "

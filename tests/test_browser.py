@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import HTML, ROOT, toc_pages
+from conftest import HTML, ROOT, tiered, toc_pages
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -159,7 +159,7 @@ def shot_name(doc: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Every page: renders, offline, light
-@pytest.mark.parametrize("doc", toc_pages())
+@pytest.mark.parametrize("doc", tiered(toc_pages()))
 def test_page_renders_completely(site, browser, shots, doc):
     page, response, errors, outside, _ = open_page(browser, f"{site}/{doc}.html")
     try:
@@ -195,7 +195,7 @@ def test_page_renders_completely(site, browser, shots, doc):
         page.close()
 
 
-@pytest.mark.parametrize("doc", toc_pages())
+@pytest.mark.parametrize("doc", tiered(toc_pages()))
 def test_page_weight(site, browser, doc):
     """A page with everything it loads on a phone stays under the budget; the heavy
     scripts (Font Awesome's 1.5 MB, MathJax's 1.2 MB, the search index) are gone."""
@@ -295,7 +295,7 @@ NEEDS_SCROLL_JS = """
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-@pytest.mark.parametrize("doc", toc_pages())
+@pytest.mark.parametrize("doc", tiered(toc_pages()))
 def test_nothing_is_cut_off(site, browser, doc, width):
     """Content wider than its box sits in a box the reader can scroll (with a scrollbar),
     and the page as a whole never scrolls sideways."""
@@ -311,7 +311,7 @@ def test_nothing_is_cut_off(site, browser, doc, width):
         f"{doc} at {width} px scrolls sideways: {found['pageScrollWidth']} px in {found['viewport']} px")
 
 
-@pytest.mark.parametrize("doc", toc_pages())
+@pytest.mark.parametrize("doc", tiered(toc_pages()))
 def test_equations_and_code_fit_the_column_on_a_desktop(site, browser, doc):
     """At 1280 px no display equation and no code line needs a scrollbar."""
     page, _, _, _, _ = open_page(browser, f"{site}/{doc}.html", width=WIDTHS["desktop"])
@@ -499,7 +499,7 @@ def test_figures_are_opaque_so_they_stay_legible_in_dark_mode(html_dir):
         assert all(c == (255, 255, 255, 255) for c in corners), (path.name, corners)
 
 
-@pytest.mark.parametrize("doc", [d for d in toc_pages() if d.startswith("chapters/")])
+@pytest.mark.parametrize("doc", tiered(CHAPTERS))
 def test_figures_are_sharp(site, browser, doc):
     """Every figure is vector (SVG) or has at least twice the pixels it is shown with."""
     page, _, _, _, _ = open_page(browser, f"{site}/{doc}.html", width=WIDTHS["desktop"])
@@ -529,7 +529,7 @@ def test_solutions_are_hidden_until_opened(site, browser):
 # ---------------------------------------------------------------------------------------
 # Accessibility: axe-core, light and dark
 @pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize("doc", toc_pages())
+@pytest.mark.parametrize("doc", tiered(toc_pages()))
 def test_axe_finds_no_serious_violation(site, browser, axe_source, html_dir, doc, theme):
     page, _, _, _, _ = open_page(browser, f"{site}/{doc}.html", theme=theme)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import FULL, ROOT
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 RUNNER = ("nbclient", "ipykernel", "nbformat")
@@ -69,6 +69,7 @@ def reader(tmp_path_factory):
     return {"python": python, "env": env, "source": source, "base": base}
 
 
+@FULL  # the full tier: make check
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_a_downloaded_chapter_runs_alone(reader, path, tmp_path):
     notebook = tmp_path / path.name  # downloaded alone: no chapters/ or code/ beside it

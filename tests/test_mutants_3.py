@@ -5,7 +5,10 @@ package, and the check of the equation it names must fail.
 """
 
 import pytest
+from conftest import FULL
 from mutation import CONTROLS, MUTANTS, check_control, check_mutant, share
+
+pytestmark = FULL  # the full tier: make check
 
 
 @pytest.mark.parametrize("chapter", share(CONTROLS, 2))
