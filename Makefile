@@ -25,7 +25,7 @@ TEST_FLAGS ?= -n 2 --dist loadfile
 # the browser tests drive Debian's Chromium (playwright's own browser download needs the internet)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: book test check lint serve lab notebooks bench clean setup lock pdf pdf-check
+.PHONY: book test check full lint serve lab notebooks bench clean setup lock pdf pdf-check
 BENCH_STAMP := $(VENV)/.bench-installed
 LAB_STAMP := $(VENV)/.lab-installed
 # the kernels' own configuration (see below)
@@ -111,7 +111,10 @@ test: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
 # make check, everything (what CI runs): make test, then the full tier (the mutation
 # tests, every chapter downloaded alone into a bare venv, every page in the browser at
 # every width, axe on every page), Lighthouse (make audit), the PDF and its checks.
-check: test
+# (make full is that second part alone, after a make test.)
+check: test full
+
+full: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
 	$(BIN)/python -m pytest $(TEST_FLAGS) -m full tests
 	$(MAKE) audit
 	$(MAKE) pdf

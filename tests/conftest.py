@@ -103,3 +103,8 @@ def build_log() -> str:
         "The book build failed (fix what the log below names; the whole log is in "
         f"_build/build.log):\n{log[-5000:]}")
     return log
+
+
+# The browser tests' fixtures (the built site served on 127.0.0.1, Chromium, axe-core),
+# shared by tests/test_browser_*.py; imported last, as tests/browsing.py imports this.
+from browsing import axe_source, browser, html_dir, shots, site  # noqa: E402, F401
