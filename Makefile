@@ -24,6 +24,15 @@ NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 TEST_FLAGS ?= -n 2 --dist loadfile
 # the browser tests drive Debian's Chromium (playwright's own browser download needs the internet)
 CHROMIUM := /usr/bin/chromium
+# Debian's packages (Chromium, Node.js, TeX) by apt-get: as root (CI), else with sudo;
+# APT_ARCHIVES names a folder to keep the downloaded packages in (the workflow caches it)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_GET = $(if $(APT_ARCHIVES),mkdir -p $(APT_ARCHIVES)/partial && )$(SUDO) env DEBIAN_FRONTEND=noninteractive \
+	apt-get -qq $(if $(APT_ARCHIVES),-o Dir::Cache::Archives=$(APT_ARCHIVES))
+APT_INSTALL = $(APT_GET) update && $(APT_GET) install -y --no-install-recommends
+# Node.js typesets the math at build time (_ext/mathjax_render.js); npm brings axe-core
+# and Lighthouse (tools/site)
+NODE := /usr/bin/node
 
 .PHONY: book test check full lint serve lab notebooks bench clean setup lock pdf pdf-check
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -80,31 +89,35 @@ $(CACHE)/.package-stamp: $(PACKAGE) tools/determinism.py | $(STAMP)
 # warning fails every build until it is fixed; it builds from scratch when something
 # every page depends on changed). Make runs it only when one of the files the site is
 # built from changed (or one was added or removed: the list of them is a prerequisite
-# too, rewritten when it differs), so `make book` with nothing changed does nothing.
+# too, rewritten when it differs, with the site's address: BOOK_REPOSITORY, BOOK_BRANCH,
+# _ext/repository.py), so `make book` with nothing changed does nothing.
 SITE_STAMP := _build/.site-built
 SITE_FILES := _build/.site-files
 SITE_INPUTS := $(wildcard _config.yml _toc.yml *.md references.bib requirements.txt pyproject.toml) \
 	$(wildcard chapters/*.ipynb pages/*.md _ext/* _static/* _extra/* tools/*.py tools/matplotlibrc \
 	code/backprop/*.py code/backprop/*/*.py)
-$(shell mkdir -p _build && { [ -f $(SITE_FILES) ] && [ "$$(cat $(SITE_FILES))" = "$(SITE_INPUTS)" ] \
-	|| echo "$(SITE_INPUTS)" > $(SITE_FILES); })
+SITE_LIST := $(SITE_INPUTS) BOOK_REPOSITORY=$(BOOK_REPOSITORY) BOOK_BRANCH=$(BOOK_BRANCH)
+$(shell mkdir -p _build && { [ -f $(SITE_FILES) ] && [ "$$(cat $(SITE_FILES))" = "$(SITE_LIST)" ] \
+	|| echo "$(SITE_LIST)" > $(SITE_FILES); })
 
 book: $(SITE_STAMP)
 	@echo "The site is in $(abspath _build/html)/index.html (make serve shows it)."
 
-$(SITE_STAMP): $(STAMP) $(CACHE)/.package-stamp $(SITE_INPUTS) $(SITE_FILES)
+$(SITE_STAMP): $(STAMP) $(NODE) $(CACHE)/.package-stamp $(SITE_INPUTS) $(SITE_FILES)
 	$(BIN)/python tools/build_book.py
 	@touch $@
 
 $(CHROMIUM):
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	$(APT_INSTALL) chromium
+
+$(NODE):
+	$(APT_INSTALL) nodejs npm
 
 # Two tiers (pytest's marker `full`, pyproject.toml). make test, the fast one: the
 # package's tests, every chapter executed once by nbval against its stored outputs
 # (figures too), the exercises' graders, the site built once with the gate, and the
 # browser on the pages of tests/conftest.py's REPRESENTATIVE at the three widths.
-test: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
+test: $(STAMP) $(NODE) $(CACHE)/.package-stamp $(CHROMIUM)
 	$(BIN)/ruff check code tests tools _ext chapters benchmarks
 	$(BIN)/python -m pytest $(TEST_FLAGS) $(NBVAL) -m "not full" tests chapters
 
@@ -114,7 +127,7 @@ test: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
 # (make full is that second part alone, after a make test.)
 check: test full
 
-full: $(STAMP) $(CACHE)/.package-stamp $(CHROMIUM)
+full: $(STAMP) $(NODE) $(CACHE)/.package-stamp $(CHROMIUM)
 	$(BIN)/python -m pytest $(TEST_FLAGS) -m full tests
 	$(MAKE) audit
 	$(MAKE) pdf
@@ -163,7 +176,7 @@ $(SITE_TOOLS)/node_modules/.installed: $(SITE_TOOLS)/package.json $(SITE_TOOLS)/
 	@touch $@
 
 .PHONY: audit
-audit: $(STAMP) $(CHROMIUM) $(SITE_TOOLS)/node_modules/.installed
+audit: $(STAMP) $(NODE) $(CHROMIUM) $(SITE_TOOLS)/node_modules/.installed
 	$(MAKE) book
 	$(BIN)/python $(SITE_TOOLS)/audit.py _build/html intro chapters/06_three_equations chapters/10_digits
 
@@ -188,8 +201,7 @@ PDF := _build/pdf/backprop-course.pdf
 PDF_STAMP := $(VENV)/.pdf-installed
 
 /usr/bin/xelatex /usr/bin/latexmk /usr/bin/rsvg-convert:
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES)
+	$(APT_INSTALL) $(TEX_PACKAGES)
 
 $(PDF_STAMP): requirements-pdf.txt $(STAMP)
 	$(UV) install $(UV_FLAGS) --require-hashes -r requirements-pdf.txt

@@ -1,5 +1,5 @@
-"""A pytest plugin (``-p nbval_images``, as make test loads it): nbval compares the
-figures too.
+"""A pytest hook (tests/conftest.py imports it; ``-p nbval_images`` loads it alone):
+nbval compares the figures too.
 
 nbval compares every text output of a re-executed notebook with the stored one but
 skips PNG and JPEG images. The chapters execute in a fixed environment

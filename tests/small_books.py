@@ -2,6 +2,7 @@
 runs, the gate extension), with this checkout's venv, never in the checkout itself:
 the tests of the build (tests/test_warnings_gate.py, tests/test_incremental_build.py)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -34,11 +35,11 @@ def two_pages(book: Path, intro: str, page: str) -> None:
     (book / "page.md").write_text(page)
 
 
-def make_book(book: Path) -> subprocess.CompletedProcess:
-    """`make book` in the copy, with this venv (-o: never reinstall it)."""
+def make_book(book: Path, **env: str) -> subprocess.CompletedProcess:
+    """`make book` in the copy, with this venv (-o: never reinstall it), and ``env``."""
     return subprocess.run(
         ["make", "-C", str(book), "book", f"VENV={VENV}", "-o", f"{VENV}/.installed"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env={**os.environ, **env},
     )
 
 

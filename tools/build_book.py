@@ -13,7 +13,7 @@ Usage: python tools/build_book.py [--all]
    until it is fixed), or when something every page
    depends on changed: the configuration, the table of contents, the bibliography, the
    extensions, the static files, the package (its code is executed and included), the
-   chapters' execution environment, the lock.
+   chapters' execution environment, the lock, the site's address (BOOK_REPOSITORY).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,8 @@ GLOBAL = ["_config.yml", "_toc.yml", "references.bib", "requirements.txt", "pypr
 def global_inputs() -> str:
     """One hash of every file that every page depends on (names and contents)."""
     digest = hashlib.sha256()
+    for name in ("BOOK_REPOSITORY", "BOOK_BRANCH"):  # the site's address (_ext/repository.py)
+        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
     for name in GLOBAL:
         path = ROOT / name
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]

@@ -1,9 +1,8 @@
 """Execute the chapters the book's execution cache lacks, two at a time.
 
-Usage: python tools/prime_cache.py [CACHE] [--jobs N] [--every-chapter] [--stored]
-(CACHE defaults to _build/.jupyter_cache, where jupyter-book keeps it; --every-chapter
-also executes the notebooks of chapters/ that the table of contents does not list yet,
-for the tests; --stored, for `make book` and `make pdf`, see below.)
+Usage: python tools/prime_cache.py [CACHE] [--jobs N] [--stored]
+(CACHE defaults to _build/.jupyter_cache, where jupyter-book keeps it; --stored, for
+tools/build_book.py and `make pdf`, see below.)
 
 jupyter-book executes the notebooks one after the other; on a cold cache (a fresh
 clone, or after a change to code/ emptied it) that is most of a build. This runs them
@@ -17,10 +16,10 @@ start first, so that the two workers finish together.
 --stored: a chapter committed exactly as it is on disk, with the package and the
 execution environment committed too, goes into the cache with the outputs stored in
 it, unexecuted. Those outputs are what `make test` checks: nbval re-executes every
-chapter and requires each text output to be reproduced, tests/test_idempotent.py each
-figure. So a fresh clone builds in seconds the site an execution would give, and a
-chapter or package edited since the last commit is executed as before. Without
---stored (as the tests run it), a chapter cached from its stored outputs is executed.
+chapter and requires each output to be reproduced, figures included
+(tests/nbval_images.py). So a fresh clone builds in seconds the site an execution
+would give, and a chapter or package edited since the last commit is executed as
+before. Without --stored, a chapter cached from its stored outputs is executed.
 """
 
 from __future__ import annotations
@@ -108,7 +107,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache", nargs="?", default=str(ROOT / "_build" / ".jupyter_cache"))
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--every-chapter", action="store_true")
     parser.add_argument("--stored", action="store_true",
                         help="use the outputs of committed chapters instead of executing them")
     args = parser.parse_args()
@@ -116,8 +114,6 @@ def main() -> None:
     cache = get_cache(args.cache)
     missing = []
     notebooks = toc_notebooks()
-    if args.every_chapter:
-        notebooks += sorted(set((ROOT / "chapters").glob("*.ipynb")) - set(notebooks))
     for path in notebooks:
         try:
             record = cache.match_cache_notebook(nbformat.read(path, as_version=4))
