@@ -252,3 +252,24 @@ def test_the_licences_and_the_citation_file():
     assert "CC BY-SA 4.0" in intro and "MIT" in intro and "CITATION.cff" in intro
     footer = CONFIG["html"]["extra_footer"]
     assert "CC BY-SA 4.0" in footer and "MIT" in footer
+
+
+def test_each_page_loads_one_stylesheet_of_its_own_and_its_urls_resolve(site_html):
+    """_ext/bundle_css.py: a page's stylesheets are joined into one, whose fonts and
+    images are found where its url()s point."""
+    bundles = set()
+    for doc in toc_pages():
+        html = (site_html / f"{doc}.html").read_text()
+        head = html.partition("</head>")[0]
+        sheets = re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"|'
+                            r'<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"', head)
+        local = [a or b for a, b in sheets if not (a or b).startswith(("http:", "https:", "/"))]
+        assert len(local) == 1 and "_static/bundle-" in local[0], (doc, local)
+        bundles.add((site_html / doc).parent.joinpath(local[0]).resolve())
+    for bundle in bundles:
+        text = bundle.read_text()
+        refs = {r for r in re.findall(r'url\("?([^")]+)"?\)', text)
+                if not r.startswith(("data:", "http:", "https:", "#"))}
+        missing = sorted(r for r in refs if not (bundle.parent / r.split("?")[0].split("#")[0]).is_file())
+        assert refs and missing == [], f"{bundle.name}: url()s that lead nowhere: {missing[:5]}"
+        assert "@import" not in text, f"{bundle.name} still imports a stylesheet"
