@@ -178,7 +178,8 @@ $(SITE_TOOLS)/node_modules/.installed: $(SITE_TOOLS)/package.json $(SITE_TOOLS)/
 .PHONY: audit
 audit: $(STAMP) $(NODE) $(CHROMIUM) $(SITE_TOOLS)/node_modules/.installed
 	$(MAKE) book
-	$(BIN)/python $(SITE_TOOLS)/audit.py _build/html intro chapters/06_three_equations chapters/10_digits
+	$(BIN)/python $(SITE_TOOLS)/audit.py _build/html intro chapters/01_derivatives chapters/06_three_equations \
+		chapters/10_digits
 
 # The print edition: the whole course as one PDF, _build/pdf/backprop-course.pdf, by
 # Sphinx's LaTeX builder and xelatex (the chapters' Unicode: ∂, ≤, ...). TeX comes from

@@ -84,3 +84,93 @@
     }
   });
 })();
+
+// The animations (backprop.animation): every frame is in the page as a still
+// sequence; here it becomes a player with play/pause, previous/next and a slider,
+// all usable from the keyboard (the arrow keys, Home and End step too). Nothing plays
+// by itself, and a reader who asks for reduced motion keeps the still sequence.
+(function () {
+  "use strict";
+  function player(figure) {
+    var frames = Array.prototype.slice.call(figure.querySelectorAll(".bp-frame"));
+    var controls = figure.querySelector(".bp-controls");
+    if (frames.length < 2 || !controls) {
+      return;
+    }
+    var play = controls.querySelector(".bp-play");
+    var range = controls.querySelector(".bp-range");
+    var step = controls.querySelector(".bp-step");
+    var interval = parseInt(figure.dataset.interval, 10) || 700;
+    var current = 0, timer = null;
+
+    function show(k) {
+      current = Math.max(0, Math.min(frames.length - 1, k));
+      frames.forEach(function (frame, i) {
+        frame.classList.toggle("bp-current", i === current);
+        frame.setAttribute("aria-hidden", i === current ? "false" : "true");
+      });
+      range.value = String(current + 1);
+      step.textContent = "Step " + (current + 1) + " of " + frames.length + ": " +
+        frames[current].querySelector("svg").getAttribute("aria-label").replace(/^Step \d+ of \d+: /, "");
+      figure.dataset.step = String(current + 1);
+    }
+    function pause() {
+      if (timer !== null) {
+        clearInterval(timer);
+        timer = null;
+      }
+      play.textContent = "Play";
+      play.setAttribute("aria-pressed", "false");
+    }
+    function start() {
+      if (current === frames.length - 1) {
+        show(0);
+      }
+      play.textContent = "Pause";
+      play.setAttribute("aria-pressed", "true");
+      timer = setInterval(function () {
+        if (current >= frames.length - 1) {
+          pause();
+        } else {
+          show(current + 1);
+        }
+      }, interval);
+    }
+    play.addEventListener("click", function () {
+      if (timer === null) { start(); } else { pause(); }
+    });
+    controls.querySelector(".bp-prev").addEventListener("click", function () {
+      pause(); show(current - 1);
+    });
+    controls.querySelector(".bp-next").addEventListener("click", function () {
+      pause(); show(current + 1);
+    });
+    range.addEventListener("input", function () {
+      pause(); show(parseInt(range.value, 10) - 1);
+    });
+    figure.addEventListener("keydown", function (event) {
+      var to = {ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0,
+                End: frames.length - 1}[event.key];
+      if (to === undefined || event.target === range) {
+        return;
+      }
+      event.preventDefault();
+      pause();
+      show(to);
+    });
+    controls.hidden = false;
+    figure.classList.add("bp-player");
+    show(0);
+  }
+  function setup() {
+    if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+      return;  // the still sequence
+    }
+    document.querySelectorAll("figure.bp-animation").forEach(player);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setup);
+  } else {
+    setup();
+  }
+})();

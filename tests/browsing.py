@@ -107,11 +107,13 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-def open_page(browser, url: str, width: int = 1280, theme: str | None = None):
+def open_page(browser, url: str, width: int = 1280, theme: str | None = None,
+              reduced_motion: bool = False):
     """Open ``url``; return (page, response, console errors, requests that left 127.0.0.1,
-    bytes received per URL)."""
+    bytes received per URL). ``reduced_motion``: a reader who asks for reduced motion."""
     context = browser.new_context(viewport={"width": width, "height": 900},
-                                  color_scheme="dark" if theme == "dark" else "light")
+                                  color_scheme="dark" if theme == "dark" else "light",
+                                  reduced_motion="reduce" if reduced_motion else "no-preference")
     if theme:  # the theme keeps the reader's choice in localStorage
         context.add_init_script(
             f"localStorage.setItem('mode', '{theme}'); localStorage.setItem('theme', '{theme}');")

@@ -8,6 +8,8 @@ box" is measured, not guessed from the text order.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -156,6 +158,25 @@ def test_every_figure_present():
     assert found >= expected, f"{found} images in the PDF, {expected} figures in the chapters"
 
 
+def test_every_animation_printed_as_its_still_sequence():
+    """An animation (backprop.animation) offers the site its player and the print its still
+    sequence, a PNG: each such PNG is in the PDF, at its own size in pixels."""
+    from PIL import Image
+
+    stills = []
+    for path in chapters():
+        for cell in nbformat.read(path, as_version=4).cells:
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                data = out.get("data", {})
+                if "bp-animation" in data.get("text/html", "") and "image/png" in data:
+                    png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+                    stills.append((path.stem, png.size))
+    assert len(stills) >= 2, stills
+    printed = {(image[2], image[3]) for page in document() for image in page.get_images()}
+    missing = [s for s in stills if s[1] not in printed]
+    assert not missing, f"still sequences not in the PDF: {missing}"
+
+
 def test_nothing_cut_at_the_margin():
     """No text runs past the right margin, and LaTeX reports no box overfull by > 1 pt."""
     outside = []
@@ -176,7 +197,7 @@ def test_nothing_cut_at_the_margin():
     # what the site's interface says, and the setup cell that installs the package
     ["Click to show", "Click to hide", "Show code cell", "Hide code cell",
      "Copy to clipboard", "Open in Colab", "Launch Binder", "BACKPROP_SOURCE",
-     "%pip install", "importlib.util"],
+     "%pip install", "importlib.util", "Press Play", "Step 1 of"],
 )
 def test_no_interface_text(phrase):
     pages = [i + 1 for i, t in enumerate(page_texts()) if phrase.lower() in t.lower()]
