@@ -174,7 +174,7 @@ def test_the_print_edition_gets_a_still_sequence_on_white():
     anim = descent(quadratic(), [2.0, 1.5], [0.4, 0.95], 20, (-3, 3, -3, 3))
     image = Image.open(io.BytesIO(anim.still_png())).convert("RGB")
     assert image.getpixel((0, 0)) == (255, 255, 255)
-    assert image.width >= 900  # two panels of 3.2 in at 150 dpi
+    assert image.width >= 1000  # two panels of 3.2 in at 160 dpi
     assert anim.still_png() == anim.still_png()  # deterministic, as nbval compares it
 
 
