@@ -166,7 +166,22 @@
     if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
       return;  // the still sequence
     }
-    document.querySelectorAll("figure.bp-animation").forEach(player);
+    var figures = document.querySelectorAll("figure.bp-animation");
+    if (!("IntersectionObserver" in window)) {
+      figures.forEach(player);
+      return;
+    }
+    // each player is made when its figure comes near the screen: a page's first paint
+    // does no work for an animation further down
+    var watch = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          watch.unobserve(entry.target);
+          player(entry.target);
+        }
+      });
+    }, {rootMargin: "600px 0px"});
+    figures.forEach(function (figure) { watch.observe(figure); });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setup);

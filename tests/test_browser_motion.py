@@ -39,6 +39,8 @@ def test_animations_play_step_and_pause(site, browser, shots, doc, width):
         for i in range(figures.count()):
             figure = figures.nth(i)
             figure.scroll_into_view_if_needed()
+            page.wait_for_function("f => f.classList.contains('bp-player')", arg=figure.element_handle(),
+                                   timeout=10_000)
             s = state(figure)
             n, name = s["frames"], figure.get_attribute("id")
             assert s["step"] == 1 and s["label"].startswith(f"Step 1 of {n}: "), s
@@ -99,6 +101,8 @@ def test_reduced_motion_shows_the_still_sequence(site, browser, shots, doc):
         assert figures.count() >= 1
         for i in range(figures.count()):
             figure = figures.nth(i)
+            figure.scroll_into_view_if_needed()  # where, without the request, it becomes a player
+            page.wait_for_timeout(500)
             s = figure.evaluate(
                 "f => ({controls: f.querySelector('.bp-controls').offsetHeight,"
                 " frames: f.querySelectorAll('.bp-frame').length,"
