@@ -629,8 +629,9 @@ def test_the_stub_gets_a_neutral_verdict(label, capsys):
     assert called == label
     assert check(label, answer) is None
     printed = capsys.readouterr().out
-    neutral = "not answered yet. Write your code in place of `...` and run the cell again."
+    neutral = "not answered yet.\nWrite your code in place of `...` and run the cell again."
     assert printed == f"{label}: {neutral}\n"
+    assert max(len(line) for line in printed.splitlines()) <= 79, "wider than a notebook's column"
 
 
 @pytest.mark.parametrize("label", sorted(EXERCISES))

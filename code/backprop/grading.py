@@ -264,7 +264,8 @@ def _verdict(ex: Exercise, cases: list[Case], results: dict[str, tuple[str, str]
 
 
 def _unanswered(label: str) -> Verdict:
-    text = f"{label}: not answered yet. Write your code in place of `...` and run the cell again."
+    # two short lines: each fits the page's column (and 79 characters)
+    text = f"{label}: not answered yet.\nWrite your code in place of `...` and run the cell again."
     return Verdict(label, "unanswered", None, text)
 
 
