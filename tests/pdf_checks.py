@@ -177,6 +177,16 @@ def test_every_animation_printed_as_its_still_sequence():
     assert not missing, f"still sequences not in the PDF: {missing}"
 
 
+def test_nothing_below_the_footer():
+    """No text runs past the page's foot: the footer's line is the lowest thing on a page
+    (a heading kept with a box that did not fit once pushed text under it and off the page)."""
+    low = []
+    for index, page in enumerate(document()):
+        foot = page.rect.height - 39  # the footer's baseline sits 40 pt above the edge
+        low += [f"page {index + 1}: {w[4]!r}" for w in page.get_text("words") if w[3] > foot]
+    assert not low, f"text below the footer: {low[:10]}"
+
+
 def test_nothing_cut_at_the_margin():
     """No text runs past the right margin, and LaTeX reports no box overfull by > 1 pt."""
     outside = []
