@@ -5,7 +5,7 @@ still sequence; and in dark mode every equation, figure and animation stays legi
 
 import pytest
 from browsing import CHAPTERS, LAY_OUT_ALL, WIDTHS, open_page, shot_name, wait_for_math
-from conftest import FULL, ROOT, representative_pages, toc_pages
+from conftest import ROOT, tiered, toc_pages
 
 ANIMATED = [doc for doc in CHAPTERS
             if "from backprop.animation import" in (ROOT / f"{doc}.ipynb").read_text(encoding="utf-8")]
@@ -28,7 +28,7 @@ def state(figure) -> dict:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
-@pytest.mark.parametrize("doc", ANIMATED)
+@pytest.mark.parametrize("doc", tiered(ANIMATED))  # make test: those on representative pages
 def test_animations_play_step_and_pause(site, browser, shots, doc, width):
     page, _, errors, outside, _ = open_page(browser, f"{site}/{doc}.html", width=width)
     try:
@@ -91,7 +91,7 @@ def test_animations_play_step_and_pause(site, browser, shots, doc, width):
     assert outside == [], outside
 
 
-@pytest.mark.parametrize("doc", ANIMATED)
+@pytest.mark.parametrize("doc", tiered(ANIMATED))
 def test_reduced_motion_shows_the_still_sequence(site, browser, shots, doc):
     page, _, errors, outside, _ = open_page(browser, f"{site}/{doc}.html", width=WIDTHS["phone"],
                                             reduced_motion=True)
@@ -196,12 +196,7 @@ LEGIBILITY_JS = """
 """
 
 
-def _dark_pages() -> list:
-    fast = set(representative_pages()) | set(ANIMATED)
-    return [doc if doc in fast else pytest.param(doc, marks=FULL) for doc in toc_pages()]
-
-
-@pytest.mark.parametrize("doc", _dark_pages())
+@pytest.mark.parametrize("doc", tiered(toc_pages()))
 def test_dark_mode_keeps_equations_figures_and_animations_legible(site, browser, shots, doc):
     page, _, errors, _, _ = open_page(browser, f"{site}/{doc}.html", theme="dark")
     try:
