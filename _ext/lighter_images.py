@@ -12,6 +12,7 @@ incremental build and one from scratch write the same files.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -45,14 +46,22 @@ def lighter(data: bytes) -> bytes | None:
 
 
 def lighten_images(app: Sphinx, exception: Exception | None) -> None:
+    """Re-encode the build's large figures; each result is kept in ``_build/.lighter-images``
+    under the hash of the original, so a build does this work only for new figures."""
     if exception is not None or app.builder.format != "html":
         return
+    cache = Path(app.srcdir) / "_build" / ".lighter-images"
+    cache.mkdir(parents=True, exist_ok=True)
     for path in sorted((Path(app.outdir) / "_images").glob("*.png")):
         data = path.read_bytes()
-        if len(data) > LARGE:
-            smaller = lighter(data)
-            if smaller is not None:
-                path.write_bytes(smaller)
+        if len(data) <= LARGE:
+            continue
+        known = cache / f"{hashlib.sha256(data).hexdigest()}.png"
+        if not known.exists():  # an empty file: the figure stays as it is
+            known.write_bytes(lighter(data) or b"")
+        smaller = known.read_bytes()
+        if smaller:
+            path.write_bytes(smaller)
 
 
 def setup(app: Sphinx) -> dict:

@@ -5,7 +5,7 @@ still sequence; and in dark mode every equation, figure and animation stays legi
 
 import pytest
 from browsing import CHAPTERS, LAY_OUT_ALL, WIDTHS, open_page, shot_name, wait_for_math
-from conftest import ROOT, tiered, toc_pages
+from conftest import FULL, ROOT, tiered, toc_pages
 
 ANIMATED = [doc for doc in CHAPTERS
             if "from backprop.animation import" in (ROOT / f"{doc}.ipynb").read_text(encoding="utf-8")]
@@ -27,8 +27,10 @@ def state(figure) -> dict:
         " column: f.parentElement.closest('main').getBoundingClientRect().width})")
 
 
-@pytest.mark.parametrize("width", list(WIDTHS.values()), ids=list(WIDTHS))
-@pytest.mark.parametrize("doc", tiered(ANIMATED))  # make test: those on representative pages
+# make test: the phone and the desktop, on the representative pages; make check: all
+@pytest.mark.parametrize("width", [WIDTHS["phone"], pytest.param(WIDTHS["tablet"], marks=FULL),
+                                   WIDTHS["desktop"]], ids=list(WIDTHS))
+@pytest.mark.parametrize("doc", tiered(ANIMATED))
 def test_animations_play_step_and_pause(site, browser, shots, doc, width):
     page, _, errors, outside, _ = open_page(browser, f"{site}/{doc}.html", width=width)
     try:
