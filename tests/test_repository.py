@@ -10,7 +10,7 @@ import shutil
 
 import nbformat
 import yaml
-from conftest import ROOT
+from conftest import FULL, ROOT
 from small_books import assert_passes, copy_build_setup, make_book
 
 STORED = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
@@ -41,6 +41,7 @@ def build(book, **env) -> str:
         html / "_sources" / "chapters" / "01_one.ipynb").read_text()
 
 
+@FULL  # a whole build of a small book: make check (make test keeps under 5 minutes)
 def test_a_fork_builds_a_site_that_points_at_the_fork(tmp_path):
     book = tmp_path / "book"
     one_chapter(book)
