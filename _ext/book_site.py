@@ -499,6 +499,33 @@ def drop_unmatchable_rules(outdir: Path, pages: dict[Path, str]) -> None:
     css_path.write_text("".join(kept), encoding="utf-8")
 
 
+# Two things the theme does at load that lay out a whole long chapter, every section
+# that content-visibility: auto (site.css) would leave for later: Bootstrap's scroll-spy,
+# whose target ".bd-toc-nav" no longer exists in pydata-sphinx-theme 0.16, so it falls
+# back to <body> and measures the target of every link on the page; and the theme's
+# tab stops, which measure every code block and output. _static/site.js does both
+# for what comes near the screen.
+SCROLL_SPY = ' data-bs-spy="scroll" data-bs-target=".bd-toc-nav" data-offset="180" data-bs-root-margin="0px 0px -60%"'
+# A notebook's figure comes with its size as an inline style; on a phone max-width
+# narrows it and the fixed height stretches it. As attributes, the size gives the
+# box its shape before the image arrives, and a narrower box keeps that shape.
+IMAGE_SIZE = re.compile(r'(<img [^>]*)style="width: (\d+)px; height: (\d+)px;"')
+THEME_SCRIPT = Path("_static") / "scripts" / "pydata-sphinx-theme.js"
+THEME_TAB_STOPS = '"complete"===document.readyState?O():window.addEventListener("load",O)'
+LAZY = "0/* tab stops: _static/site.js */"
+
+
+def drop_theme_tab_stops(outdir: Path) -> None:
+    script = outdir / THEME_SCRIPT
+    text = script.read_text(encoding="utf-8")
+    if LAZY in text:
+        return
+    if text.count(THEME_TAB_STOPS) != 1:
+        raise RuntimeError(f"book_site: {script} has changed: its tab stops at load "
+                           f"({THEME_TAB_STOPS!r}) are not there to replace")
+    script.write_text(text.replace(THEME_TAB_STOPS, LAZY), encoding="utf-8")
+
+
 def finish_site(app: Sphinx, exc: Exception | None) -> None:
     if exc is not None or app.builder.format != "html":
         return
@@ -518,6 +545,8 @@ def finish_site(app: Sphinx, exc: Exception | None) -> None:
         if not re.search(r'class="(?:[^"]* )?sd-', text):  # sphinx-design unused on this page
             text = re.sub(r'\s*<link[^>]*sphinx-design\.min\.css[^>]*>', "", text)
             text = re.sub(r'\s*<script[^>]*design-tabs\.js[^>]*></script>', "", text)
+        text = text.replace(SCROLL_SPY, "", 1)
+        text = IMAGE_SIZE.sub(r'\1width="\2" height="\3"', text)
         text = text.replace('role="doc-biblioentry"', 'role="listitem"')
         # an accessible name must contain the visible text ("Search Ctrl+K", "Show code
         # cell source"): without the aria-label the name is the text itself
@@ -533,6 +562,7 @@ def finish_site(app: Sphinx, exc: Exception | None) -> None:
     # the theme's static files are copied afresh by every build: cut them down again,
     # for what every page uses
     subset_icon_fonts(outdir, every)
+    drop_theme_tab_stops(outdir)
     write_404(app, outdir, every)
     every[outdir / "404.html"] = (outdir / "404.html").read_text(encoding="utf-8")
     drop_unmatchable_rules(outdir, every)

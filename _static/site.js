@@ -189,3 +189,170 @@
     setup();
   }
 })();
+
+// Two jobs the theme does at load, done lazily. A long chapter is thousands of
+// typeset-math elements, and its sections are laid out only near the screen
+// (content-visibility: auto in site.css). The theme measured every code block to
+// decide whether it scrolls (a tab stop for keyboard users), and Bootstrap's
+// scroll-spy measured the target of every link on the page: each measurement lays
+// out a section, so together they laid out the whole chapter before the reader
+// could scroll (0.4-0.5 s of a phone's main thread). The build removes both (see
+// _ext/book_site.py); here they are again, for what comes near the screen.
+(function () {
+  "use strict";
+  if (!("IntersectionObserver" in window)) {
+    return;
+  }
+  var SCROLLERS = ["pre", ".nboutput > .output_area", ".cell_output > .output",
+                   ".jp-RenderedHTMLCommon", ".pst-scrollable-table-container"].join(", ");
+
+  // A box that scrolls sideways can be reached with Tab, to scroll it with the
+  // arrow keys; the others are left out of the tab order.
+  function tabStop(box) {
+    box.tabIndex = box.scrollWidth > box.clientWidth ||
+                   box.scrollHeight > box.clientHeight ? 0 : -1;
+  }
+  // A section of the chapter that is laid out only near the screen, or null.
+  var LAZY = ".bd-article > section > section";  // as in site.css
+  function holder(el) {
+    return el.closest(LAZY);
+  }
+
+  // An observer sees nothing inside a section that is not laid out yet, so it
+  // watches the sections, and settles the boxes of one when it comes near.
+  var near = null;
+  function watchScrollers() {
+    if (near !== null) {
+      near.disconnect();
+    }
+    var boxes = new Map();
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var watched = holder(box) || box;
+      if (!boxes.has(watched)) {
+        boxes.set(watched, []);
+      }
+      boxes.get(watched).push(box);
+    });
+    near = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          near.unobserve(entry.target);
+          boxes.get(entry.target).forEach(tabStop);
+        }
+      });
+    }, {rootMargin: "100% 0px"});
+    boxes.forEach(function (_, watched) { near.observe(watched); });
+  }
+  function tabStops() {
+    watchScrollers();
+    // a new width can change which boxes scroll
+    var resized = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resized);
+      resized = setTimeout(watchScrollers, 300);
+    });
+    // a folded cell's boxes are laid out when it is opened
+    document.addEventListener("toggle", function (event) {
+      if (event.target.open) {
+        event.target.querySelectorAll(SCROLLERS).forEach(tabStop);
+      }
+    }, true);
+    // the first Tab press settles every box at once, before focus moves
+    document.addEventListener("keydown", function first(event) {
+      if (event.key === "Tab") {
+        document.removeEventListener("keydown", first, true);
+        document.querySelectorAll(SCROLLERS).forEach(tabStop);
+      }
+    }, true);
+  }
+
+  // "On this page": the entry of the section being read (the innermost one that
+  // crosses the top 40 % of the screen) is marked, and so are the entries above it.
+  function pageContents() {
+    var nav = document.getElementById("pst-page-toc-nav");
+    if (!nav) {
+      return;
+    }
+    var entries = [];
+    nav.querySelectorAll("a.nav-link[href^='#']").forEach(function (link) {
+      var section = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+      if (section) {
+        var outer = holder(section.parentElement);
+        entries.push({link: link, section: section, outer: outer || section});
+      }
+    });
+    var read = new Set();  // the watched sections crossing the band
+    function reading(entry) {
+      if (entry.outer === entry.section) {
+        return read.has(entry.section);
+      }
+      if (!read.has(entry.outer)) {
+        return false;  // not laid out, perhaps: not measured
+      }
+      var box = entry.section.getBoundingClientRect();
+      return box.top < 0.4 * window.innerHeight && box.bottom > 0;
+    }
+    var current = null;
+    function mark() {
+      var found = null;
+      entries.forEach(function (entry) {
+        if (reading(entry)) {
+          found = entry;  // the last in reading order: the innermost
+        }
+      });
+      if (found === current) {
+        return;
+      }
+      current = found;
+      nav.querySelectorAll(".active").forEach(function (el) {
+        el.classList.remove("active");
+      });
+      nav.querySelectorAll("[aria-current]").forEach(function (el) {
+        el.removeAttribute("aria-current");
+      });
+      if (current === null) {
+        return;
+      }
+      current.link.setAttribute("aria-current", "location");
+      for (var el = current.link; el && el !== nav; el = el.parentElement) {
+        if (el.tagName === "LI") {
+          el.classList.add("active");
+          var link = el.querySelector(":scope > a.nav-link");
+          if (link) {
+            link.classList.add("active");
+          }
+        }
+      }
+    }
+    var band = new IntersectionObserver(function (changes) {
+      changes.forEach(function (change) {
+        if (change.isIntersecting) {
+          read.add(change.target);
+        } else {
+          read.delete(change.target);
+        }
+      });
+      mark();
+    }, {rootMargin: "0px 0px -60% 0px"});
+    new Set(entries.map(function (entry) { return entry.outer; }))
+      .forEach(function (section) { band.observe(section); });
+    // within a section being read, its subsections are measured as the page scrolls
+    var queued = false;
+    window.addEventListener("scroll", function () {
+      if (!queued) {
+        queued = true;
+        requestAnimationFrame(function () { queued = false; mark(); });
+      }
+    }, {passive: true});
+  }
+
+  function setup() {
+    tabStops();
+    pageContents();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setup);
+  } else {
+    setup();
+  }
+})();

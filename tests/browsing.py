@@ -208,7 +208,18 @@ OVERFLOW_JS = """
     }
     if (verdict === 'cut') cut.push(describe(el));
   }
-  return {cut, noScrollbar, pageScrollWidth: doc.scrollWidth, viewport: doc.clientWidth};
+  // a figure narrowed to its column keeps its shape (2 %: rounding to whole pixels)
+  const stretched = [];
+  for (const img of document.querySelectorAll('main img')) {
+    const r = img.getBoundingClientRect();
+    if (!img.complete || !img.naturalWidth || r.width < 2 || r.height < 2) continue;
+    const shown = r.width / r.height, own = img.naturalWidth / img.naturalHeight;
+    if (Math.abs(shown / own - 1) > 0.02) {
+      stretched.push(`${img.getAttribute('src')} (${r.width.toFixed(0)} x ${r.height.toFixed(0)} px`
+                     + ` shown, ${img.naturalWidth} x ${img.naturalHeight} px drawn)`);
+    }
+  }
+  return {cut, noScrollbar, stretched, pageScrollWidth: doc.scrollWidth, viewport: doc.clientWidth};
 }
 """
 

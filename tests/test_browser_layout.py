@@ -10,7 +10,8 @@ from conftest import tiered, toc_pages
 @pytest.mark.parametrize("doc", tiered(toc_pages()))
 def test_nothing_is_cut_off(site, browser, doc, width):
     """Content wider than its box sits in a box the reader can scroll (with a scrollbar),
-    and the page as a whole never scrolls sideways."""
+    the page as a whole never scrolls sideways, and a figure narrowed to the column
+    keeps its shape."""
     page, _, _, _, _ = open_page(browser, f"{site}/{doc}.html", width=width)
     try:
         wait_for_math(page)
@@ -19,6 +20,8 @@ def test_nothing_is_cut_off(site, browser, doc, width):
         page.close()
     assert found["cut"] == [], f"{doc} at {width} px, content cut off:\n" + "\n".join(found["cut"])
     assert found["noScrollbar"] == [], f"{doc} at {width} px, scroll boxes without a scrollbar"
+    assert found["stretched"] == [], f"{doc} at {width} px, figures out of shape:\n" + "\n".join(
+        found["stretched"])
     assert found["pageScrollWidth"] <= found["viewport"], (
         f"{doc} at {width} px scrolls sideways: {found['pageScrollWidth']} px in {found['viewport']} px")
 

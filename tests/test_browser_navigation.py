@@ -76,6 +76,88 @@ def test_menu_hides_and_shows_the_sidebar_on_a_desktop(site, browser):
     assert errors == []
 
 
+def scroll_to(page, href: str) -> None:
+    """Scroll the section ``href`` to the top of the screen. Sections above it are laid
+    out as they come near, so one scroll may land short: scroll until it stays."""
+    page.evaluate("""async h => {
+        const section = document.getElementById(decodeURIComponent(h.slice(1)));
+        let before = NaN;
+        for (let i = 0; i < 20; i++) {
+            section.scrollIntoView({block: 'start', behavior: 'instant'});
+            await new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));
+            const top = section.getBoundingClientRect().top;
+            if (Math.abs(top - before) < 1) { return; }
+            before = top;
+        }
+        throw new Error('the page keeps moving under ' + h);
+    }""", href)
+
+
+def test_on_this_page_marks_the_section_being_read(site, browser):
+    """The page's contents follow the reader: the entry of the section at the top of
+    the screen is marked (and the entry it sits under), and only that one."""
+    page, _, errors, _, _ = open_page(browser, f"{site}/{CHAPTERS[5]}.html", width=WIDTHS["desktop"])
+    try:
+        assert page.evaluate("() => document.body.dataset.bsSpy === undefined"), \
+            "Bootstrap's scroll-spy measures every link target at load"
+        nav = page.locator("#pst-page-toc-nav")
+        assert nav.is_visible()
+        links = nav.locator("a.nav-link").evaluate_all(
+            "els => els.map(a => [a.getAttribute('href'), a.closest('li.toc-h3') !== null])")
+        inner = next(h for h, nested in links if nested)
+        tops = [h for h, nested in links if not nested]
+        outer = tops[len(tops) // 2]
+        for href in (inner, outer):
+            scroll_to(page, href)
+            page.wait_for_function(
+                "h => { const a = document.querySelector('#pst-page-toc-nav a[aria-current]');"
+                " return a !== null && a.getAttribute('href') === h; }", arg=href, timeout=5_000)
+            marked = nav.locator("a[aria-current]").count()
+            assert marked == 1, f"{marked} entries marked as the section being read"
+            assert nav.locator(f"li.active > a[href='{href}']").count() == 1
+        # the chapter-level entry above a marked subsection is marked active too
+        scroll_to(page, inner)
+        page.wait_for_function(
+            "h => document.querySelector('#pst-page-toc-nav a[aria-current]')"
+            ".getAttribute('href') === h", arg=inner, timeout=5_000)
+        assert nav.locator("li.toc-h2.active:has(li.active)").count() == 1
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_a_code_block_that_scrolls_is_a_tab_stop(site, browser):
+    """On a phone a 79-character code line scrolls sideways: the box can be reached
+    with Tab (to scroll it with the arrow keys), a box that does not scroll cannot.
+    Boxes near the screen are settled as they come; the first Tab settles them all."""
+    page, _, errors, _, _ = open_page(browser, f"{site}/{CHAPTERS[0]}.html", width=WIDTHS["phone"])
+    try:
+        settle = """() => [...document.querySelectorAll('div.highlight pre')].map(pre => {
+            const scrolls = pre.scrollWidth > pre.clientWidth;
+            return [scrolls, pre.tabIndex, pre.hasAttribute('tabindex')]; })"""
+        # the first code box on show (a folded cell's boxes wait for it to open)
+        first = page.locator("div.highlight pre:visible").first
+        first.scroll_into_view_if_needed()
+        page.wait_for_function("pre => pre.hasAttribute('tabindex')",
+                               arg=first.element_handle(), timeout=5_000)
+        folded = page.locator("details.hide:not([open])").first
+        folded.locator("summary").click()
+        page.wait_for_function(
+            "d => [...d.querySelectorAll('pre')].every(pre => pre.hasAttribute('tabindex'))",
+            arg=folded.element_handle(), timeout=5_000)
+        boxes = page.evaluate(settle)
+        assert not all(has for _, _, has in boxes), "every box settled before it was near"
+        page.keyboard.press("Tab")
+        boxes = page.evaluate(settle)
+        assert all(has for _, _, has in boxes), "the first Tab leaves boxes unsettled"
+        assert any(scrolls for scrolls, _, _ in boxes), "no code box scrolls on a phone"
+        wrong = [i for i, (scrolls, tab, _) in enumerate(boxes) if tab != (0 if scrolls else -1)]
+        assert wrong == [], f"code boxes {wrong} have the wrong tab stop"
+    finally:
+        page.close()
+    assert errors == []
+
+
 def test_sidebar_reaches_every_chapter(site, browser):
     page, _, _, _, _ = open_page(browser, f"{site}/intro.html")
     hrefs = page.evaluate(
