@@ -505,7 +505,8 @@ def drop_unmatchable_rules(outdir: Path, pages: dict[Path, str]) -> None:
 # back to <body> and measures the target of every link on the page; and the theme's
 # tab stops, which measure every code block and output. _static/site.js does both
 # for what comes near the screen.
-SCROLL_SPY = ' data-bs-spy="scroll" data-bs-target=".bd-toc-nav" data-offset="180" data-bs-root-margin="0px 0px -60%"'
+SCROLL_SPY = (' data-bs-spy="scroll" data-bs-target=".bd-toc-nav" data-offset="180"'
+              ' data-bs-root-margin="0px 0px -60%"')
 # A notebook's figure comes with its size as an inline style; on a phone max-width
 # narrows it and the fixed height stretches it. As attributes, the size gives the
 # box its shape before the image arrives, and a narrower box keeps that shape.
