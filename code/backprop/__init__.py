@@ -3,6 +3,7 @@
 Rows are examples: X (N, n_in), W (n_in, n_out), Z = X W + b. float64 by default.
 """
 
+from . import running_example
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -78,6 +79,7 @@ __all__ = [
     "relative_error",
     "relu",
     "relu_prime",
+    "running_example",
     "sgd_step",
     "sigmoid",
     "sigmoid_prime",
