@@ -113,6 +113,8 @@ def register_authoryear_style() -> None:
         def label(entry) -> str:
             people = entry.persons.get("author") or entry.persons.get("editor") or []
             names = [surname(p) for p in people]
+            if len(names) > 1 and names[-1] == "others":  # "A and others": A et al.
+                names = [names[0], "", ""]
             if not names:
                 who = entry.fields.get("organization", entry.key)
             elif len(names) == 1:

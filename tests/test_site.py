@@ -197,6 +197,7 @@ def test_web_sources_in_the_bibliography_have_an_address_and_an_author():
             assert "url" in entry.fields or unknown, (
                 f"{key}: a web source needs its url (or a note 'Web address unknown: why')"
             )
+            assert not (unknown and "url" in entry.fields), f"{key}: an address said to be unknown"
         text = " ".join(entry.fields.values()).lower()
         assert "seed" not in text, f"{key}: the book never calls a source a 'seed'"
 
