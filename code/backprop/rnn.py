@@ -4,7 +4,7 @@ Chapter: :doc:`chapters/19_recurrent`. Rows are examples: a batch of
 sequences ``X`` has shape (N, T, n), the states ``H`` have shape (N, T, m),
 and one step is
 
-.. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b)
+.. math:: z_t = x_t W_x + h_{t-1} W_h + b, \qquad h_t = \tanh(z_t)
 
 with :math:`x_t` (N, n), :math:`h_t` (N, m), :math:`W_x` (n, m),
 :math:`W_h` (m, m), :math:`b` (m,) (equation eq-rnn-forward). The same
@@ -28,7 +28,8 @@ class RNN:
 
     ``forward(X, h0)`` caches the inputs and states; ``backward(grad_H, k)``
     reads them, sets ``grad_W_x``, ``grad_W_h``, ``grad_b``, ``grad_h0``
-    and ``delta`` (dL/da_t, shape (N, T, m)) and returns dL/dX. Called
+    and ``delta`` (dL/dz_t, the error at the weighted input z_t, shape
+    (N, T, m)) and returns dL/dX. Called
     before ``forward`` it raises ``RuntimeError``. The layer owns copies of
     its parameters.
     """
@@ -134,7 +135,7 @@ class RNN:
                 k, int | np.integer) or k < 1):
             raise ValueError(f"RNN.backward: k must be an int >= 1 or None, "
                              f"got {k!r}")
-        slope = 1.0 - H**2                          # tanh'(a_t), (N, T, m)
+        slope = 1.0 - H**2                          # tanh'(z_t), (N, T, m)
         T = H.shape[1]
         delta = np.zeros_like(H)
         if k is None or k >= T:
