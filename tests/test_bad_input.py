@@ -37,7 +37,7 @@ CASES = [
     ("jacobian-empty", lambda: bp.softmax_jacobian(np.zeros((2, 0))), ValueError,
      r"softmax_jacobian: z has shape \(2, 0\), expected"),
     ("vjp-shape", lambda: bp.softmax_vjp(ONES((2, 3)) / 3, ONES((3, 2))), ValueError,
-     r"softmax_vjp: g has shape \(3, 2\), expected \(2, 3\)"),
+     r"softmax_vjp: s_bar has shape \(3, 2\), expected \(2, 3\)"),
     ("log_softmax-complex", lambda: bp.log_softmax(ONES(3) * 1j), TypeError,
      "log_softmax: z has dtype complex128"),
     ("activation-name", lambda: bp.get_activation("swish"), ValueError,

@@ -233,7 +233,7 @@ def test_9_softmax_family_accepts_lists(f):
 def test_9_softmax_vjp_refuses_a_wrong_upstream_shape():
     s = bp.softmax(rng.normal(size=(4, 3)))
     for g in (np.ones(3), np.ones((1, 3)), np.ones((4, 1))):
-        with pytest.raises(ValueError, match=rf"softmax_vjp: g has shape {re.escape(str(g.shape))}"):
+        with pytest.raises(ValueError, match=rf"softmax_vjp: s_bar has shape {re.escape(str(g.shape))}"):
             bp.softmax_vjp(s, g)
 
 

@@ -30,8 +30,8 @@ def _softmax(z: Array) -> Array:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _softmax_vjp(s: Array, g: Array) -> Array:
-    return s * (g - (g * s).sum(axis=-1, keepdims=True))
+def _softmax_vjp(s: Array, s_bar: Array) -> Array:
+    return s * (s_bar - (s_bar * s).sum(axis=-1, keepdims=True))
 
 
 def _vector(z: ArrayLike, where: str) -> Array:
@@ -111,31 +111,33 @@ def softmax_jacobian(z: ArrayLike) -> Array:
     return s[..., :, None] * np.eye(s.shape[-1], dtype=s.dtype) - s[..., :, None] * s[..., None, :]
 
 
-def softmax_vjp(s: ArrayLike, g: ArrayLike) -> Array:
-    r"""Return :math:`g J = s \odot (g - (g \cdot s)\mathbf{1})` without building J.
+def softmax_vjp(s: ArrayLike, s_bar: ArrayLike) -> Array:
+    r"""Return :math:`\bar s J = s \odot (\bar s - (\bar s \cdot s)\mathbf{1})`
+    without building J.
 
-    ``s`` = softmax(z) and the upstream gradient ``g`` = dL/ds, both (k,) or (N, k),
-    of the same shape (no broadcasting); the result dL/dz has that shape too.
+    ``s`` = softmax(z) and the upstream gradient ``s_bar`` = dL/ds, both (k,) or
+    (N, k), of the same shape (no broadcasting); the result dL/dz has that shape too.
     Equation eq-softmax-vjp.
     """
     s = as_real_array(s, "s", "softmax_vjp")
-    g = as_real_array(g, "g", "softmax_vjp")
+    s_bar = as_real_array(s_bar, "s_bar", "softmax_vjp")
     if s.ndim not in (1, 2):
         raise ValueError(f"softmax_vjp: s has shape {s.shape}, expected (k,) or (N, k)")
-    if g.shape != s.shape:
+    if s_bar.shape != s.shape:
         raise ValueError(
-            f"softmax_vjp: g has shape {g.shape}, expected {s.shape} (the shape of s; "
+            f"softmax_vjp: s_bar has shape {s_bar.shape}, expected {s.shape} (the shape of s; "
             "no broadcasting)"
         )
-    return _softmax_vjp(s, g)
+    return _softmax_vjp(s, s_bar)
 
 
 @dataclass(frozen=True)
 class Activation:
     """An activation g with the vector-Jacobian product that backward needs.
 
-    ``vjp(z, a, g)`` returns dL/dz given z, a = g(z) and the upstream gradient dL/da;
-    for an elementwise g it is ``g * g'(z)`` (the Hadamard product of BP1 and BP2).
+    ``vjp(z, a, a_bar)`` returns dL/dz given z, a = g(z) and the upstream gradient
+    a_bar = dL/da; for an elementwise g it is ``a_bar * g'(z)`` (the Hadamard product
+    of BP1 and BP2).
     """
 
     name: str
@@ -150,11 +152,13 @@ class Activation:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "identity": Activation("identity", lambda z: z, lambda z, a, g: g),
-    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a, g: g * a * (1 - a)),
-    "tanh": Activation("tanh", np.tanh, lambda z, a, g: g * (1 - a * a)),
-    "relu": Activation("relu", lambda z: np.maximum(z, 0), lambda z, a, g: g * (z > 0)),
-    "softmax": Activation("softmax", _softmax, lambda z, a, g: _softmax_vjp(a, g)),
+    "identity": Activation("identity", lambda z: z, lambda z, a, a_bar: a_bar),
+    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a, a_bar: a_bar * a * (1 - a)),
+    "tanh": Activation("tanh", np.tanh, lambda z, a, a_bar: a_bar * (1 - a * a)),
+    "relu": Activation("relu", lambda z: np.maximum(z, 0),
+                       lambda z, a, a_bar: a_bar * (z > 0)),
+    "softmax": Activation("softmax", _softmax,
+                          lambda z, a, a_bar: _softmax_vjp(a, a_bar)),
 }
 
 

@@ -26,16 +26,16 @@ def _columns_sum_to_one(a: NDArray, args: tuple) -> bool:
     return a.shape[0] == 1 or not np.allclose(a.sum(axis=1), 1)
 
 
-def softmax_vjp(s: NDArray, g: NDArray) -> NDArray:
-    r"""Reference: :math:`gJ = s \odot (g - (g \cdot s)\mathbf 1)`, row by row; (N, k)."""
-    return s * (g - (g * s).sum(axis=1, keepdims=True))
+def softmax_vjp(s: NDArray, s_bar: NDArray) -> NDArray:
+    r"""Reference: :math:`\bar s J = s \odot (\bar s - (\bar s \cdot s)\mathbf 1)`, row by row; (N, k)."""
+    return s * (s_bar - (s_bar * s).sum(axis=1, keepdims=True))
 
 
 def _vjp_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, k in ((1, 4), (5, 4), (3, 6)):
-        s, g = softmax_rows(rng.normal(size=(n, k))), rng.normal(size=(n, k))
-        cases.append(Case((s, g), batch_about(n, f"{k} probabilities s and {k} upstream gradients g"), n=n))
+        s, s_bar = softmax_rows(rng.normal(size=(n, k))), rng.normal(size=(n, k))
+        cases.append(Case((s, s_bar), batch_about(n, f"{k} probabilities s and {k} upstream gradients s_bar"), n=n))
     return cases
 
 
@@ -57,24 +57,25 @@ EXERCISES = [
     ),
     Exercise(
         label="ex-softmax-vjp-code",
-        task="softmax_vjp(s, g)",
+        task="softmax_vjp(s, s_bar)",
         reference=softmax_vjp,
         cases=_vjp_cases,
         mistakes={
             "coupling_missing": Mistake(
-                lambda s, g: s * g,
-                "that is s * g, the diagonal part alone: the coupling term -(g . s) s, which "
+                lambda s, s_bar: s * s_bar,
+                "that is s * s_bar, the diagonal part alone: the coupling term -(s_bar . s) s, "
+                "which "
                 "comes from -s s^T in J, is missing.",
             ),
             "diagonal_only": Mistake(
-                lambda s, g: s * (1 - s) * g,
+                lambda s, s_bar: s * (1 - s) * s_bar,
                 "that uses only the diagonal of J, s(1 - s): the off-diagonal entries -s_i s_j "
                 "(the coupling term) are missing.",
                 diagnosis="coupling_missing",
             ),
             "wrong_axis": Mistake(
-                lambda s, g: s * (g - (g * s).sum(axis=0, keepdims=True)),
-                "the dot product g . s is summed down the columns (axis 0); it belongs to each "
+                lambda s, s_bar: s * (s_bar - (s_bar * s).sum(axis=0, keepdims=True)),
+                "the dot product s_bar . s is summed down the columns (axis 0); it belongs to each "
                 "row: sum along axis 1, with keepdims=True.",
             ),
         },
