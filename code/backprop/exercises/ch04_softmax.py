@@ -35,7 +35,8 @@ def _vjp_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, k in ((1, 4), (5, 4), (3, 6)):
         s, s_bar = softmax_rows(rng.normal(size=(n, k))), rng.normal(size=(n, k))
-        cases.append(Case((s, s_bar), batch_about(n, f"{k} probabilities s and {k} upstream gradients s_bar"), n=n))
+        about = f"{k} probabilities s and {k} upstream gradients s_bar"
+        cases.append(Case((s, s_bar), batch_about(n, about), n=n))
     return cases
 
 
