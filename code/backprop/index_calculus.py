@@ -9,8 +9,8 @@ every free index lies in the range of each sum it meets: exactly the situation o
 generic entry :math:`W_{kj}` of a matrix whose indices run over those ranges. Then
 :math:`\sum_{r=1}^{n} \delta_{rk} f(r) = f(k)`.
 
-Chapters: :doc:`chapters/04_softmax`, :doc:`chapters/05_cross_entropy`,
-:doc:`chapters/06_three_equations` (the four backpropagation equations for any size).
+Chapter: :doc:`chapters/06_three_equations` (the four backpropagation equations for
+any size); chapters 4 and 5, which come before it, sum out their deltas by hand.
 """
 
 from __future__ import annotations
