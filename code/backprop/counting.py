@@ -3,9 +3,9 @@
 Numbers wrapped in :class:`Counted` tally every multiplication they take part
 in, so a NumPy matrix product of object arrays reports exactly how many scalar
 multiplications it made. :func:`chain_product` multiplies a chain of Jacobians
-in either order and returns the count; :func:`count_matmuls` runs any function
-(a network's forward and backward pass) and lists the matrix products it made;
-:class:`CallCounter` counts calls.
+in either order and returns the count; :class:`CallCounter` counts calls. (The
+matrix products a whole computation makes are logged by
+:func:`backprop.opcount.count_matmuls`.)
 Chapter: :doc:`chapters/12_speed` (section sec-forward-reverse).
 """
 
@@ -127,98 +127,6 @@ def matmul_multiplications(a_shape: tuple[int, int],
     tally = Tally()
     _ = counted(np.ones(a_shape), tally) @ counted(np.ones(b_shape), tally)
     return tally.multiplications
-
-
-class _Logged(np.ndarray):
-    """An array that logs the shapes of every matrix product it takes part in,
-    and passes the log on to every array computed from it."""
-
-    _log: list
-
-    def __array_finalize__(self, obj) -> None:
-        self._log = getattr(obj, "_log", None)
-
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        arrays = inputs + (out or ())
-        log = next(x._log for x in arrays if isinstance(x, _Logged))
-        plain = tuple(x.view(np.ndarray) if isinstance(x, _Logged) else x
-                      for x in inputs)
-        if out is not None:
-            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, _Logged)
-                                  else o for o in out)
-        if ufunc is np.matmul and method == "__call__":
-            log.append(tuple(np.shape(x) for x in plain))
-        result = getattr(ufunc, method)(*plain, **kwargs)
-        if out is not None:
-            return out[0] if len(out) == 1 else out
-        return _logged(result, log)
-
-
-def _logged(value, log: list):
-    if isinstance(value, tuple):
-        return tuple(_logged(v, log) for v in value)
-    if isinstance(value, np.ndarray) and not isinstance(value, _Logged):
-        value = value.view(_Logged)
-        value._log = log
-    return value
-
-
-@dataclass
-class MatmulLog:
-    """The matrix products a computation made: ``shapes`` lists the two operands'
-    shapes of each, in order; ``multiplications`` is their total of scalar
-    multiplications, each product counted by :func:`matmul_multiplications`."""
-
-    shapes: list
-
-    @property
-    def multiplications(self) -> int:
-        return sum(matmul_multiplications(a, b) for a, b in self.shapes)
-
-
-def count_matmuls(f: Callable, *args, layers: Sequence = (), **kwargs):
-    """Call ``f(*args, **kwargs)`` and log every matrix product (``@``,
-    ``np.matmul``) it makes with a marked array or an array computed from one.
-    Marked: ``f``'s NumPy-array arguments, and for the duration of the call the
-    parameters and gradient buffers (``W``, ``b``, ``grad_W``, ``grad_b``) of
-    each of ``layers``, a network's layers: its input checks may copy the
-    arguments, but each of its products uses a weight or writes a gradient.
-    Returns ``(f's result, MatmulLog)``. The shapes are the ones the code used:
-    nothing is read off the arrays afterwards. The layers get their own arrays
-    back when the call ends, however it ends.
-
-    >>> import numpy as np
-    >>> _, log = count_matmuls(lambda a: (a @ np.ones((3, 4))).T @ a, np.ones((2, 3)))
-    >>> log.shapes, log.multiplications
-    ([((2, 3), (3, 4)), ((4, 2), (2, 3))], 48)
-    """
-    if not callable(f):
-        raise TypeError(f"count_matmuls: f must be callable, got {type(f).__name__}")
-    log: list = []
-    saved = []
-    try:
-        for layer in layers:
-            for name in ("W", "b", "grad_W", "grad_b"):
-                array = getattr(layer, name, None)
-                if isinstance(array, np.ndarray):
-                    saved.append((layer, name, array))
-                    setattr(layer, name, _logged(array.view(), log))
-        if layers and not saved:
-            raise TypeError("count_matmuls: layers have no weights W to mark")
-        result = f(*(_logged(a, log) for a in args),
-                   **{k: _logged(v, log) for k, v in kwargs.items()})
-    finally:
-        for layer, name, array in reversed(saved):
-            setattr(layer, name, array)
-    return _logged_off(result), MatmulLog(log)
-
-
-def _logged_off(value):
-    if isinstance(value, tuple):
-        return tuple(_logged_off(v) for v in value)
-    if isinstance(value, _Logged):
-        return value.view(np.ndarray)
-    return value
 
 
 class CallCounter:

@@ -7,11 +7,15 @@ turn, so the count follows the arrays derived from watched ones through NumPy's
 ufuncs (code that converts them with ``np.asarray`` drops the watch: watch every
 array a product reads or writes, e.g. a layer's ``W`` and ``grad_W``). Nothing else
 changes: the numbers computed are those of plain arrays.
-Chapter: :doc:`chapters/12_speed` counts a forward and a backward pass with it
-(eq-backward-cost).
+:func:`count_matmuls` runs a function (a network's forward and backward pass) with
+its arguments and a network's parameters and gradients watched, and returns the log.
+Chapters: :doc:`chapters/12_speed` counts a forward and a backward pass with it
+(eq-backprop-cost), :doc:`chapters/16_memory` the recomputation of checkpointing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -31,6 +35,11 @@ class MatmulLog:
         view = a.view(Counted)
         view._log = self
         return view
+
+    @property
+    def shapes(self) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """The two operands' shapes of each recorded product, in order."""
+        return [((m, k), (k, n)) for m, k, n in self.products]
 
     @property
     def multiply_adds(self) -> int:
@@ -89,3 +98,44 @@ def _watched(result: object, log: MatmulLog | None) -> object:
 def unwatched(array: ArrayLike) -> NDArray:
     """Return ``array`` as a plain ndarray (a view, no copy)."""
     return np.asarray(_plain(array))
+
+
+def count_matmuls(f: Callable, *args, layers: Sequence = (), **kwargs):
+    """Call ``f(*args, **kwargs)`` and log every matrix product it makes with a
+    watched array or an array computed from one. Watched: ``f``'s NumPy-array
+    arguments, and for the duration of the call the parameters and gradient
+    buffers (``W``, ``b``, ``grad_W``, ``grad_b``) of each of ``layers``, a
+    network's layers: its input checks may copy the arguments, but each of its
+    products reads a weight or writes a gradient. Returns ``(f's result,
+    MatmulLog)``; the sizes are those the code used, nothing is read off the
+    arrays afterwards. The layers get their own arrays back when the call ends,
+    however it ends.
+
+    >>> _, log = count_matmuls(lambda a: (a @ np.ones((3, 4))).T @ a, np.ones((2, 3)))
+    >>> log.products, log.multiply_adds
+    ([(2, 3, 4), (4, 2, 3)], 48)
+    """
+    if not callable(f):
+        raise TypeError(f"count_matmuls: f must be callable, got {type(f).__name__}")
+    log = MatmulLog()
+
+    def watched(value: object) -> object:
+        return log.watch(value) if isinstance(value, np.ndarray) else value
+
+    saved = []
+    try:
+        for layer in layers:
+            for name in ("W", "b", "grad_W", "grad_b"):
+                array = getattr(layer, name, None)
+                if isinstance(array, np.ndarray):
+                    saved.append((layer, name, array))
+                    setattr(layer, name, log.watch(array))
+        if layers and not saved:
+            raise TypeError("count_matmuls: layers have no weights W to watch")
+        result = f(*(watched(a) for a in args), **{k: watched(v) for k, v in kwargs.items()})
+    finally:
+        for layer, name, array in reversed(saved):
+            setattr(layer, name, array)
+    if isinstance(result, tuple):
+        return tuple(_plain(r) for r in result), log
+    return _plain(result), log
