@@ -3,7 +3,11 @@
 Chapter: :doc:`chapters/09_gradient_checking`. These follow the advice of the
 CS231n notes on gradient checks: compare entry by entry as well as by norms,
 notice when a centred difference straddles a kink, and on a large network
-check a few randomly chosen parameters instead of all of them.
+check a few randomly chosen parameters instead of all of them. Drawn uniformly
+over all entries of a large network (:func:`sampled_gradcheck`), they almost all
+fall in its largest weight matrices and miss the biases; :func:`covering_entries`
+draws one entry of every weight matrix and bias vector first, and
+:func:`covering_gradcheck` checks such a sample, so that every array is checked.
 """
 
 from __future__ import annotations
@@ -84,15 +88,22 @@ def sampled_gradcheck(
         raise ValueError(f"sampled_gradcheck: count must be an int >= 1, got "
                          f"{count!r}")
     rng = as_rng(rng, "sampled_gradcheck")
-    loss = get_loss(loss)
+    sizes = np.array([p.size for p in net.params])
+    picks = rng.choice(int(sizes.sum()), size=count, replace=False)
+    return _check_entries(net, X, Y, get_loss(loss), np.sort(picks), h)
+
+
+def _check_entries(net: MLP, X: ArrayLike, Y: ArrayLike, loss: Loss,
+                   picks: NDArray, h: float) -> list[dict]:
+    """Back-propagated derivative against a centred difference for each flat
+    index of ``picks`` (into the parameters laid end to end)."""
     net.loss_and_grads(X, Y, loss)
     analytic = [g.copy() for g in net.grads]
     names = [f"{p}{k}" for k in range(1, len(net.layers) + 1) for p in "Wb"]
     sizes = np.array([p.size for p in net.params])
-    picks = rng.choice(int(sizes.sum()), size=count, replace=False)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     result = []
-    for flat in np.sort(picks):
+    for flat in picks:
         k = int(np.searchsorted(starts, flat, side="right") - 1)
         p = net.params[k]
         index = np.unravel_index(int(flat - starts[k]), p.shape)
@@ -111,4 +122,58 @@ def sampled_gradcheck(
             "kink": bool(np.any(side_up != side_down)),
         })
     return result
+
+
+def covering_entries(
+    sizes: ArrayLike, count: int, rng: np.random.Generator | int,
+) -> NDArray[np.intp]:
+    """Return ``count`` distinct flat indices that cover every array.
+
+    ``sizes`` are the sizes of K arrays laid end to end (flat index 0 is the
+    first entry of the first array). One entry of each array is drawn
+    uniformly within it; the other ``count - K`` are drawn uniformly, without
+    replacement, from all remaining entries. The result is sorted, and every
+    array holds at least one of its indices. ``count`` must be at least K
+    and at most the total number of entries.
+    """
+    sizes = np.asarray(sizes)
+    if sizes.ndim != 1 or sizes.size == 0 or np.any(sizes < 1):
+        raise ValueError(f"covering_entries: sizes must be a non-empty list "
+                         f"of positive sizes, got {sizes!r}")
+    total = int(sizes.sum())
+    if (not isinstance(count, int | np.integer)
+            or not sizes.size <= count <= total):
+        raise ValueError(f"covering_entries: count must be an int from "
+                         f"{sizes.size} (one per array) to {total}, got "
+                         f"{count!r}")
+    rng = as_rng(rng, "covering_entries")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    one_each = starts + rng.integers(0, sizes)
+    rest = np.setdiff1d(np.arange(total), one_each)
+    more = rng.choice(rest, size=count - sizes.size, replace=False)
+    return np.sort(np.concatenate([one_each, more])).astype(np.intp)
+
+
+def covering_gradcheck(
+    net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss, count: int,
+    rng: np.random.Generator | int, h: float = FD_STEP,
+) -> list[dict]:
+    r"""Check ``count`` parameter entries of ``net``, every array included.
+
+    The entries come from :func:`covering_entries`: at least one of every
+    weight matrix and bias vector, the rest at random over all entries. For
+    each entry :math:`\theta_i` the back-propagated derivative is compared
+    with the centred difference :math:`(L(\theta + h e_i) - L(\theta - h
+    e_i)) / 2h`: two forward passes per entry. Returns one dict per entry:
+    ``param`` (e.g. ``"b2"``), ``index``, ``analytic``, ``numeric``,
+    ``rel_error`` (as :func:`~backprop.checking.elementwise_relative_error`)
+    and ``kink``: True when the sign pattern of the pre-activations differs
+    between :math:`\theta + h e_i` and :math:`\theta - h e_i`, i.e. the
+    difference straddled a kink.
+    """
+    if not isinstance(net, MLP):
+        raise TypeError(f"covering_gradcheck: net must be an MLP, got "
+                        f"{type(net).__name__}")
+    picks = covering_entries([p.size for p in net.params], count, rng)
+    return _check_entries(net, X, Y, get_loss(loss), picks, h)
 
