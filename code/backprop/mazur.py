@@ -1,4 +1,4 @@
-"""Matt Mazur's worked example: its numbers and a labelled drawing of its network.
+"""Matt Mazur's worked example: its numbers, a drawing, replays of his script.
 
 Chapter: :doc:`chapters/07_worked_example`.
 
@@ -7,9 +7,18 @@ The 2-2-2 logistic network of Mazur's "A Step by Step Backpropagation Example"
 o2 with one shared bias b2. Weight w_k runs from the unit named in
 :data:`MAZUR_EDGES`; in the course's row convention W[k, j] connects unit k of
 one layer to unit j of the next, so w3 (i1 -> h2) is W1[0, 1], not W1[1, 0].
+
+:func:`replay_script` redoes, in the same floating-point order, what the
+script behind the post (``mattm/simple-neural-network`` on GitHub) computed at
+each of Mazur's commits before the post appeared, and returns the lines that
+its training loop prints. It was written for this course after reading those
+commits; it is not Mazur's code.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 
@@ -74,3 +83,89 @@ def draw_mazur_network(ax: Axes, values: bool = True) -> None:
     ax.set_ylim(-1.1, 3.9)
     ax.set_aspect("equal")
     ax.set_axis_off()
+
+
+#: Mazur's commits of the script, up to the post (17 March 2015): what each
+#: changed. The first two back-propagate the hidden deltas through the output
+#: weights already updated in the same step and report the *mean* of the two
+#: outputs' errors; the last two use the original weights and report the sum.
+SCRIPT_COMMITS: dict[str, str] = {
+    "31576f6": "14 Mar 2015, initial commit",
+    "8e7a7de": "14 Mar 2015, debug prints removed",
+    "4b6faac": "15 Mar 2015, deltas through the original weights",
+    "bd3f11b": "16 Mar 2015, comments cleaned up",
+}
+_UPDATED_WEIGHTS_AND_MEAN = {"31576f6", "8e7a7de"}
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """What one commit's script computes on the post's example.
+
+    ``lines[i]`` is the line ``i error`` that its loop prints after update
+    ``i + 1`` (the error rounded to nine decimals, as the script rounds it);
+    ``outputs`` are out_o1, out_o2 after the last update, unrounded (the
+    first commit prints them in full).
+    """
+
+    commit: str
+    lines: tuple[str, ...]
+    outputs: tuple[float, float]
+
+
+def _layer(weights: list[list[float]], bias: float,
+           inputs: list[float]) -> list[float]:
+    outputs = []
+    for row in weights:                       # one neuron's incoming weights
+        total = 0.0
+        for x, w in zip(inputs, row, strict=True):
+            total += x * w
+        outputs.append(1 / (1 + math.exp(-(total + bias))))
+    return outputs
+
+
+def replay_script(commit: str, steps: int = 10_000) -> ScriptRun:
+    """Replay the training loop of Mazur's script at ``commit``.
+
+    Inputs (0.05, 0.10), targets (0.01, 0.99), learning rate 0.5, biases 0.35
+    and 0.60 kept fixed; weights stored per neuron, as the script stores
+    them: hidden[h][i] from input i, output[o][h] from hidden unit h.
+    """
+    if commit not in SCRIPT_COMMITS:
+        raise ValueError(f"unknown commit {commit!r}; "
+                         f"known: {', '.join(SCRIPT_COMMITS)}")
+    first_version = commit in _UPDATED_WEIGHTS_AND_MEAN
+    x, targets, rate, b1, b2 = [0.05, 0.1], [0.01, 0.99], 0.5, 0.35, 0.6
+    hidden = [[0.15, 0.2], [0.25, 0.3]]
+    output = [[0.4, 0.45], [0.5, 0.55]]
+    lines = []
+    for step in range(steps):
+        h = _layer(hidden, b1, x)
+        o = _layer(output, b2, h)
+        delta_o = [-(t - y) * (y * (1 - y))
+                   for t, y in zip(targets, o, strict=True)]
+        if first_version:                     # output weights first ...
+            for k in range(2):
+                for j in range(2):
+                    output[k][j] -= rate * (delta_o[k] * h[j])
+        delta_h = []
+        for j in range(2):                    # ... so these use the new ones
+            total = 0.0
+            for k in range(2):
+                total += delta_o[k] * output[k][j]
+            delta_h.append(total * (h[j] * (1 - h[j])))
+        if not first_version:
+            for k in range(2):
+                for j in range(2):
+                    output[k][j] -= rate * (delta_o[k] * h[j])
+        for j in range(2):
+            for i in range(2):
+                hidden[j][i] -= rate * (delta_h[j] * x[i])
+        o = _layer(output, b2, _layer(hidden, b1, x))
+        error = 0.0
+        for t, y in zip(targets, o, strict=True):
+            error += 0.5 * (t - y) ** 2
+        if first_version:
+            error /= 2
+        lines.append(f"{step} {round(error, 9)}")
+    return ScriptRun(commit, tuple(lines), (o[0], o[1]))
