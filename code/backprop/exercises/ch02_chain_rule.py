@@ -28,19 +28,19 @@ def _neuron_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def layer_vjp(x: NDArray, W: NDArray, g: NDArray) -> NDArray:
-    r"""Reference: :math:`\partial L/\partial x = (g \odot \tanh'(xW))\,W^\top`, shape (N, n)."""
+def layer_vjp(x: NDArray, W: NDArray, a_bar: NDArray) -> NDArray:
+    r"""Reference: :math:`\partial L/\partial x = (\bar a \odot \tanh'(xW))\,W^\top`, shape (N, n)."""
     t = np.tanh(x @ W)
-    return (g * (1 - t * t)) @ W.T
+    return (a_bar * (1 - t * t)) @ W.T
 
 
 def _layer_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n_rows, n_in, n_out in ((1, 4, 3), (5, 4, 3), (3, 2, 6)):
         x, W = rng.normal(size=(n_rows, n_in)), rng.normal(size=(n_in, n_out)) / np.sqrt(n_in)
-        g = rng.normal(size=(n_rows, n_out))
+        a_bar = rng.normal(size=(n_rows, n_out))
         what = f"{n_in} inputs, W of shape ({n_in}, {n_out})"
-        cases.append(Case((x, W, g), batch_about(n_rows, what), n=n_rows))
+        cases.append(Case((x, W, a_bar), batch_about(n_rows, what), n=n_rows))
     return cases
 
 
@@ -63,15 +63,16 @@ EXERCISES = [
     ),
     Exercise(
         label="ex-chain-layer-vjp",
-        task="layer_vjp(x, W, g)",
+        task="layer_vjp(x, W, a_bar)",
         reference=layer_vjp,
         cases=_layer_cases,
         mistakes={
             "g_prime_missing": Mistake(
-                lambda x, W, g: g @ W.T, "the factor tanh'(xW) is missing: multiply g by it first."
+                lambda x, W, a_bar: a_bar @ W.T,
+                "the factor tanh'(xW) is missing: multiply a_bar by it first.",
             ),
             "g_not_g_prime": Mistake(
-                lambda x, W, g: (g * np.tanh(x @ W)) @ W.T,
+                lambda x, W, a_bar: (a_bar * np.tanh(x @ W)) @ W.T,
                 "you multiplied by tanh(xW); the chain rule needs its derivative, 1 - tanh^2.",
             ),
         },
