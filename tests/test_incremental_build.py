@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import FULL, ROOT
 from small_books import assert_passes, copy_build_setup, make_book, two_pages
 
 
@@ -34,6 +34,7 @@ def test_a_page_removed_from_the_toc_leaves_the_site(tmp_path):
     assert not (book / "_build" / "html" / "page.html").exists(), (
         "a removed chapter's page stayed in _build/html: make book must remove it")
 
+@FULL  # several whole builds of a small book: make check (make test keeps under 5 minutes)
 def test_an_incremental_build_writes_the_site_a_build_from_scratch_writes(tmp_path):
     """The book's own configuration and extensions (math typeset at build time, icons,
     404 page), two pages with math: one page edited, new math on it, built

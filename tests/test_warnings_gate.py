@@ -5,6 +5,7 @@ repeat the warning: _ext/warnings_gate.py and tools/build_book.py keep the gate 
 a build that warned is followed by one from scratch). Small books (tests/small_books.py).
 """
 
+from conftest import FULL
 from small_books import DUPLICATE, assert_fails, assert_passes, build_book, make_book, two_pages
 
 
@@ -18,6 +19,7 @@ def test_a_warning_fails_every_build_until_fixed(tmp_path):
     (book / "page.md").write_text("# Page\n\nNo label here.\n")  # fixed
     assert_passes(make_book(book))
 
+@FULL  # several whole builds of a small book: make check (make test keeps under 5 minutes)
 def test_a_warning_planted_after_a_clean_build_fails_every_incremental_build(tmp_path):
     book = tmp_path / "book"
     two_pages(book, "# Intro\n\n" + DUPLICATE, "# Page\n\nText.\n")
@@ -29,6 +31,7 @@ def test_a_warning_planted_after_a_clean_build_fails_every_incremental_build(tmp
     (book / "page.md").write_text("# Page\n\nText again.\n")
     assert_passes(make_book(book))
 
+@FULL  # several whole builds of a small book: make check (make test keeps under 5 minutes)
 def test_a_label_removed_from_one_page_fails_the_page_that_still_refers_to_it(tmp_path):
     """The page with the broken reference is not changed, so not read again: its
     references are resolved again all the same."""
