@@ -94,7 +94,7 @@ $(CACHE)/.package-stamp: $(PACKAGE) tools/determinism.py | $(STAMP)
 SITE_STAMP := _build/.site-built
 SITE_FILES := _build/.site-files
 SITE_INPUTS := $(wildcard _config.yml _toc.yml *.md references.bib requirements.txt pyproject.toml) \
-	$(wildcard chapters/*.ipynb pages/*.md _ext/* _static/* _extra/* tools/*.py tools/matplotlibrc \
+	$(wildcard chapters/*.ipynb pages/*.md _ext/* _ext/*/* _static/* _extra/* tools/*.py tools/matplotlibrc \
 	code/backprop/*.py code/backprop/*/*.py)
 SITE_LIST := $(SITE_INPUTS) BOOK_REPOSITORY=$(BOOK_REPOSITORY) BOOK_BRANCH=$(BOOK_BRANCH)
 $(shell mkdir -p _build && { [ -f $(SITE_FILES) ] && [ "$$(cat $(SITE_FILES))" = "$(SITE_LIST)" ] \

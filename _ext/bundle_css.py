@@ -65,7 +65,7 @@ def joined(static: Path, files: list[str]) -> str:
 
     def shipped(rule: re.Match) -> str:
         """A font face whose files the site does not ship (the full Font Awesome fonts,
-        cut down by _ext/book_site.py) is left out."""
+        cut down by _ext/icon_fonts.py) is left out."""
         refs = [ref for _, ref in URL.findall(rule.group(0)) if not ref.startswith(("data:", "http"))]
         gone = refs and not any((static / re.split(r"[?#]", ref, maxsplit=1)[0]).is_file() for ref in refs)
         return "" if gone else rule.group(0)
@@ -138,6 +138,6 @@ def bundle_site(app: Sphinx, exc: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    # after the finishing touches that write and cut down the stylesheets (book_site)
+    # after the finishing touches that write and cut down the stylesheets (book_site and the modules it runs)
     app.connect("build-finished", bundle_site, priority=800)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

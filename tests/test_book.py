@@ -34,11 +34,11 @@ def test_math_is_served_from_the_site_itself(build_log):
         remote = [s for s in scripts if s.startswith(("http:", "https:", "//"))]
         assert remote == [], f"{page} loads scripts from the network: {remote}"
     chapter = (HTML / "chapters" / "01_derivatives.html").read_text()
-    # the math is typeset when the site is built (_ext/book_site.py), or in the browser
+    # the math is typeset when the site is built (_ext/math_at_build.py), or in the browser
     # by the site's own copy of MathJax
     assert "<mjx-container" in chapter or "_static/mathjax/tex-chtml.js" in chapter, (
         "chapter 1 neither holds typeset math nor loads the site's own MathJax: see "
-        "_ext/book_site.py and _ext/offline_mathjax.py")
+        "_ext/math_at_build.py and _ext/offline_mathjax.py")
     fonts = re.findall(r'url\("?([^")]+\.woff2?)', chapter + "".join(
         css.read_text() for css in (HTML / "_static").glob("*.css")))
     missing = sorted({f for f in fonts if not f.startswith(("http:", "https:", "//"))
