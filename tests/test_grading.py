@@ -106,6 +106,27 @@ def _sgd(mean=True, sign=-1.0, eta_used=True):
     return answer
 
 
+def _mean_shifted(Z):
+    e = np.exp(Z - Z.mean(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _sgd_in_place(W, b, X, Y, eta):
+    d = (X @ W + b - Y) / len(X)
+    W -= eta * X.T @ d
+    b -= eta * d.sum(axis=0)
+    return W, b
+
+
+def _hvp_in_place(grad, t, v, eps):
+    t += eps * v
+    up = grad(t)
+    t -= 2 * eps * v
+    down = grad(t)
+    t += eps * v  # back, up to rounding
+    return (up - down) / (2 * eps)
+
+
 def _fd(kind):
     def answer(f, x, h):
         g = np.zeros_like(x)
@@ -337,6 +358,15 @@ WRONG: dict[str, list[tuple[object, object]]] = {
          / np.exp(Z - Z.max(axis=1, keepdims=True)).sum()),
         ("raised", lambda Z: np.exp(Z - Z.max(axis=1)) / np.exp(Z - Z.max(axis=1)).sum(axis=1)),
         ("large_inputs", lambda Z: soft(np.clip(Z, -50, 50))),
+        # shifted by the row's mean: right in exact arithmetic, overflows when the
+        # maximum sits more than 709 above the mean
+        ("nan_or_overflow", lambda Z: np.exp(Z - Z.mean(axis=1, keepdims=True))
+         / np.exp(Z - Z.mean(axis=1, keepdims=True)).sum(axis=1, keepdims=True)),
+        # a path that forgets its return
+        ("returned_none", lambda Z: soft(Z) if len(Z) > 1 else None),
+        # right on a batch of 1 and on larger batches, wrong on the 6-logit one: no
+        # "right only for batch size 1" claim
+        ("wrong_values", lambda Z: soft(Z) if Z.shape[1] != 6 else soft(Z)[::-1]),
     ],
     "ex-softmax-vjp-code": [
         ("coupling_missing", lambda s, g: s * g),
@@ -352,6 +382,9 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("nan_or_overflow", lambda Z, y: (np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
                                           - np.eye(Z.shape[1])[y]) / len(Z)),
         ("wrong_axis", lambda Z, y: (np.exp(Z) / np.exp(Z).sum(axis=0) - np.eye(Z.shape[1])[y]) / len(Z)),
+        ("nan_or_overflow", lambda Z, y: (_mean_shifted(Z) - np.eye(Z.shape[1])[y]) / len(Z)),
+        ("nan_or_overflow", lambda Z, y: (np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=1, keepdims=True)
+                                          - np.eye(Z.shape[1])[y]) / len(Z)),
     ],
     "ex-ce-loss-logits": [
         ("summed_not_averaged", lambda Z, y: -np.log(soft(Z))[np.arange(len(y)), y].sum()),
@@ -405,12 +438,15 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("not_a_list", _batches("flat")),
         ("out_of_range", lambda n, size, rng: [b + 1 for b in _batches("")(n, size, rng)]),
         ("rows_missing", lambda n, size, rng: [b[1:] for b in _batches("")(n, size, rng)]),
+        ("ignores_rng", lambda n, size, rng: _batches("")(n, size, np.random.default_rng())),
+        ("ignores_rng", lambda n, size, rng: _batches("")(n, size, np.random.default_rng(0))),
     ],
     "ex-loop-sgd-step": [
         ({"W": "ascent", "b": "ascent"}, _sgd(sign=1.0)),
         ({"W": "summed_not_averaged", "b": "summed_not_averaged"}, _sgd(mean=False)),
         ({"W": "eta_missing", "b": "eta_missing"}, _sgd(eta_used=False)),
         ("raised", lambda W, b, X, Y, eta: (W - eta * ((X @ W + b - Y) / len(X)).T @ X, b)),
+        ("mutated_input", _sgd_in_place),
     ],
     "ex-gradcheck-centred": [
         ("one_sided", _fd("one-sided")),
@@ -513,6 +549,8 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("large_inputs", _clip(naive=True)),
         ("wrong_shape", lambda grads, c: _clip()(grads, c)[:1]),
         ("raised", lambda grads, c: grads * min(1.0, c / np.linalg.norm(grads))),
+        ("wrong_shape", lambda grads, c: np.concatenate([g.ravel() for g in _clip()(grads, c)])),
+        ("wrong_shape", lambda grads, c: [g.ravel() for g in _clip()(grads, c)]),
     ],
     "ex-memory-cache-floats": [
         ("sharing_missed", _cached(shared=False, identity=False, with_input=False)),
@@ -534,6 +572,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("factor_2", lambda grad, t, v, eps: (grad(t + eps * v) - grad(t - eps * v)) / eps),
         ("sign_flipped", lambda grad, t, v, eps: (grad(t - eps * v) - grad(t + eps * v)) / (2 * eps)),
         ("raised", lambda grad, t, v, eps: (grad(t + eps * v) - grad(t - eps * v)) @ np.eye(2) / eps),
+        ("mutated_input", _hvp_in_place),
     ],
     "ex-hessian-r-dense": [
         ({"RZ": "input_term_missing", "RA": "inherited"}, _rop(input_term=False)),

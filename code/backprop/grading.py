@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import difflib
+import dis
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .exercises import EXERCISES, Case, Exercise
+from .exercises._base import WrongShape
 from .exercises._diagnose import DIAGNOSES, Outputs, diagnose
 
 __all__ = ["DIAGNOSES", "Verdict", "check", "grade"]
@@ -45,7 +48,42 @@ class Verdict:
 
 
 class _Unanswered(Exception):
-    """The answer is the stub: it returned None or Ellipsis."""
+    """The answer is the stub: its body is ``...``, or every part it returns is ``...``."""
+
+
+class _ReturnedNone(Exception):
+    """The answer computes something but returns None (a ``return`` missing on some path)."""
+
+
+class _Mutated(Exception):
+    """The answer changed one of its inputs, which the task does not allow."""
+
+
+_STUB_OPS = {"RESUME", "NOP", "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST", "CACHE"}
+
+
+def _is_stub(fn: Any) -> bool:
+    """Whether ``fn``'s body does nothing but return None (``...``, ``pass``, a docstring)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    ops = list(dis.get_instructions(code))
+    return all(op.opname in _STUB_OPS for op in ops) and all(
+        op.argval is None for op in ops if op.opname in ("LOAD_CONST", "RETURN_CONST"))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether an input still equals its original (arrays, numbers, lists, tuples, dicts)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, int | float | complex | np.number) and isinstance(b, int | float | complex | np.number):
+        return a == b or (a != a and b != b)
+    return True  # functions, generators and other objects: not compared
 
 
 def _exercise(label: str) -> Exercise:
@@ -59,12 +97,21 @@ def _exercise(label: str) -> Exercise:
 
 
 def _call(ex: Exercise, answer: Callable[..., Any], case: Case) -> Any:
-    """The answer's output on one case (on copies of the inputs), warnings silenced."""
+    """The answer's output on one case (on copies of the inputs), warnings silenced.
+
+    Raises :class:`_Mutated` if the answer changed an input, :class:`_ReturnedNone` if
+    it returned None, :class:`_Unanswered` if every part it returned is ``...``.
+    """
     args = copy.deepcopy(case.args)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = ex.harness(answer, args) if ex.harness else answer(*args)
-    if _blank(out) or (isinstance(out, tuple | list | dict) and out and all(
+    for i, (now, before) in enumerate(zip(args, case.args, strict=True)):
+        if not ex.mutates and not _same(now, before):
+            raise _Mutated(i)
+    if out is None:
+        raise _ReturnedNone
+    if out is Ellipsis or (isinstance(out, tuple | list | dict) and out and all(
             _blank(v) for v in (out.values() if isinstance(out, dict) else out))):
         raise _Unanswered
     return out
@@ -103,8 +150,7 @@ def _parts(ex: Exercise, out: Any) -> dict[str, Any]:
     raise _Shape(f"expected a tuple of {len(ex.parts)} results ({', '.join(ex.parts)}) or a dict")
 
 
-class _Shape(Exception):
-    """The result is not made of the expected parts."""
+_Shape = WrongShape  # the result is not made of the expected parts
 
 
 def _outputs(ex: Exercise, fn: Callable[..., Any], cases: list[Case]) -> dict[str, list[Any]]:
@@ -156,11 +202,23 @@ def grade(label: str, answer: Any) -> Verdict:
         answer = lambda: value
     elif not callable(answer):
         return _wrong(label, "not_a_function", f"expected a function {name}, got {type(answer).__name__}.")
+    elif _is_stub(answer):
+        return _unanswered(label)
     cases = ex.cases(np.random.default_rng(_seed(label)))
     try:
         raw = _outputs(ex, answer, cases)
     except _Unanswered:
         return _unanswered(label)
+    except _ReturnedNone:
+        where = next((c.about for c in cases if _returns_none(ex, answer, c)), cases[0].about)
+        return _wrong(label, "returned_none", f"{name} returned None (on {where}): a `return` "
+                      "is missing, at least on the path that input takes.")
+    except _Mutated as error:
+        where = next((c for c in cases if _mutates(ex, answer, c) is not None), cases[0])
+        arg = _argument_name(answer, _mutates(ex, answer, where) or error.args[0])
+        return _wrong(label, "mutated_input", f"{name} changed its argument {arg} in place "
+                      f"(on {where.about}); the task asks for new arrays and leaves its "
+                      "inputs as they were: write `W - eta * grad`, not `W -= eta * grad`.")
     except _Shape as error:
         return _wrong(label, "wrong_shape", f"{name}: {error}.")
     except Exception as error:
@@ -194,6 +252,34 @@ def grade(label: str, answer: Any) -> Verdict:
         outputs = Outputs(what, arrays, ref, cases, per_mistake, ups, ex.depends.get(part, "earlier part"))
         results[part] = diagnose(outputs, known, ex.rtol, ex.atol)
     return _verdict(ex, cases, results)
+
+
+def _returns_none(ex: Exercise, answer: Callable[..., Any], case: Case) -> bool:
+    try:
+        _call(ex, answer, case)
+    except _ReturnedNone:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _mutates(ex: Exercise, answer: Callable[..., Any], case: Case) -> int | None:
+    try:
+        _call(ex, answer, case)
+    except _Mutated as error:
+        return error.args[0]
+    except Exception:
+        return None
+    return None
+
+
+def _argument_name(answer: Callable[..., Any], i: int) -> str:
+    try:
+        names = list(inspect.signature(answer).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return f"`{names[i]}`" if i < len(names) else f"number {i + 1}"
 
 
 def _raises(ex: Exercise, answer: Callable[..., Any], case: Case) -> bool:

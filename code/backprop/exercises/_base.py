@@ -15,6 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 
+class WrongShape(Exception):
+    """Raised by a harness: the answer's result is not made of the expected parts."""
+
+
 @dataclass(frozen=True)
 class Case:
     """One test input: the arguments, a description, its batch size, whether it is large."""
@@ -54,7 +58,8 @@ class Exercise:
     should be given the reader's earlier parts. ``judge(output, case)`` replaces the
     comparison with a property check (for answers with no unique right value); it
     returns None or ``(diagnosis, message)``. ``harness(answer, args)`` says how to call
-    an answer when that is not ``answer(*args)``.
+    an answer when that is not ``answer(*args)``. An answer that changes one of its
+    inputs is wrong unless ``mutates`` says the task does so on purpose.
     """
 
     label: str
@@ -68,6 +73,9 @@ class Exercise:
     judge: Callable[[Any, Case], tuple[str, str] | None] | None = None
     harness: Callable[[Callable[..., Any], tuple[Any, ...]], Any] | None = None
     value: bool = False
+    # the task changes an input on purpose (and its own checks judge how): inputs that
+    # change are not reported as a mistake
+    mutates: bool = False
     rtol: float = 1e-6
     atol: float = 1e-9
     hints: dict[str, str] = field(default_factory=dict)  # diagnosis -> hint

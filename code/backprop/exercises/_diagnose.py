@@ -17,6 +17,8 @@ from ._base import Case, Mistake
 
 DIAGNOSES: dict[str, str] = {
     "unanswered": "not answered yet",
+    "returned_none": "returned None",
+    "mutated_input": "changed its input in place",
     "raised": "raised an exception",
     "not_a_function": "not a function",
     "not_an_array": "not a number or array",
@@ -54,6 +56,7 @@ DIAGNOSES: dict[str, str] = {
     "last_batch_dropped": "last batch dropped",
     "wrong_batch_sizes": "wrong batch sizes",
     "not_shuffled": "not shuffled",
+    "ignores_rng": "the rng given is not used",
     "duplicates": "nodes repeated",
     "missing_nodes": "nodes missing",
     "reversed_order": "reversed order",
@@ -161,7 +164,9 @@ def _generic(o: Outputs, ok: list[bool], bad: list[int], first: Case, rtol: floa
     if all(o.cases[i].large for i in bad):
         return "large_inputs", f"{o.what} is right on moderate inputs but wrong on {first.about}."
     good_sizes = {o.cases[i].n for i, good in enumerate(ok) if good}
-    if 1 in good_sizes and all((o.cases[i].n or 1) > 1 for i in bad):
+    # claimed only when every larger batch is wrong: right on some larger batch, the
+    # mistake is something else
+    if good_sizes - {None} == {1} and all((o.cases[i].n or 1) > 1 for i in bad):
         return "batch1_only", (
             f"{o.what} is right for a batch of 1 row but wrong for {first.about}: something "
             "mixes the rows (a sum or maximum over the whole batch?) or uses only the first row."

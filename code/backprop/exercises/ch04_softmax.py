@@ -14,7 +14,10 @@ def _logit_cases(rng: np.random.Generator) -> list[Case]:
         Case((rng.normal(scale=2, size=(5, 4)),), batch_about(5, "4 logits"), n=5),
         Case((rng.normal(size=(3, 6)),), batch_about(3, "6 logits"), n=3),
     ]
-    big = np.array([[1000.0, 999.0, 990.0], [-1000.0, -1001.0, -1010.0]])
+    # the first row's mean sits more than 709 below its maximum (a shift by the mean
+    # overflows), the second row's maximum 2000 below the batch's (a shift by the batch
+    # maximum underflows to 0/0)
+    big = np.array([[1000.0, -100.0, -1000.0], [-1000.0, -1001.0, -1010.0]])
     cases.append(Case((big,), "2 rows of logits near +1000 and -1000", n=2, large=True))
     return cases
 

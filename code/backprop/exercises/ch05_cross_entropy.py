@@ -28,8 +28,12 @@ def _cases(rng: np.random.Generator) -> list[Case]:
     for n, k, scale in ((1, 3, 1.0), (6, 4, 1.0), (4, 5, 3.0)):
         Z = rng.normal(scale=scale, size=(n, k))
         cases.append(Case((Z, rng.integers(0, k, n)), batch_about(n, f"{k} logits, integer labels y"), n=n))
-    big = np.array([[800.0, 0.0, -800.0], [0.0, 900.0, 10.0]])
-    cases.append(Case((big, np.array([2, 1])), "2 rows of logits as large as 900", n=2, large=True))
+    # the first row's mean sits 800 below its maximum (a shift by the mean overflows),
+    # the second row's maximum 1800 below the batch's (a shift by the batch maximum
+    # underflows to log 0)
+    big = np.array([[800.0, 0.0, -800.0], [-1000.0, -1001.0, -1005.0]])
+    about = "2 rows of logits of size up to about a thousand"
+    cases.append(Case((big, np.array([2, 0])), about, n=2, large=True))
     return cases
 
 

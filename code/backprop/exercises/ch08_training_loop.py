@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -19,6 +21,48 @@ def _batch_cases(rng: np.random.Generator) -> list[Case]:
     sizes = ((10, 3), (12, 4), (7, 1), (5, 8))
     return [Case((n, b, int(s)), f"n = {n} rows, batch_size = {b}")
             for (n, b), s in zip(sizes, seeds, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The answer's batches from a generator, from one in the same state, from another."""
+
+    first: object
+    again: object
+    other: object
+
+
+def _three_runs(answer, args):
+    n, size, seed = args
+    first = answer(n, size, np.random.default_rng(seed))
+    if first is None or first is Ellipsis:
+        return first
+    return _Runs(first, answer(n, size, np.random.default_rng(seed)),
+                 answer(n, size, np.random.default_rng(seed + 1)))
+
+
+def _same_batches(a: object, b: object) -> bool:
+    try:
+        a, b = [np.asarray(x) for x in a], [np.asarray(x) for x in b]
+    except TypeError:
+        return False
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _judge_runs(runs: object, case: Case) -> tuple[str, str] | None:
+    """None if the runs are one epoch of mini-batches drawn from ``rng``, else a diagnosis."""
+    if not isinstance(runs, _Runs):
+        return _judge_batches(runs, case)
+    found = _judge_batches(runs.first, case)
+    if found is not None:
+        return found
+    if not _same_batches(runs.first, runs.again):
+        return "ignores_rng", ("two generators in the same state gave different batches: draw "
+                               "the permutation from the rng you are given, not from np.random")
+    if case.args[0] >= 10 and _same_batches(runs.first, runs.other):
+        return "ignores_rng", ("generators in different states gave the same batches: draw from "
+                               "the rng you are given, not from a generator with a seed of your own")
+    return None
 
 
 def _judge_batches(out: object, case: Case) -> tuple[str, str] | None:
@@ -75,8 +119,8 @@ EXERCISES = [
         task="minibatches(n, batch_size, rng)",
         reference=minibatches,
         cases=_batch_cases,
-        judge=_judge_batches,
-        harness=lambda answer, args: answer(args[0], args[1], np.random.default_rng(args[2])),
+        judge=_judge_runs,
+        harness=_three_runs,
     ),
     Exercise(
         label="ex-loop-sgd-step",

@@ -90,6 +90,7 @@ EXERCISES = [
     Exercise(
         label="ex-gradcheck-centred",
         task="centred_difference(f, x, h)",
+        mutates=True,  # perturbs an entry of x in place, then must restore it
         reference=exact_gradient,
         cases=_fd_cases,
         mistakes={

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._base import Case, Exercise, Mistake, batch_about
+from ._base import Case, Exercise, Mistake, WrongShape, batch_about
 
 
 def residual_backward(dY: NDArray, X: NDArray, W: NDArray, b: NDArray) -> NDArray:
@@ -47,15 +47,26 @@ def clip_by_global_norm(grads: list[NDArray], max_norm: float) -> list[NDArray]:
 
 
 def _flat(answer: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """Call the answer on the list of arrays; its list of results as one flat array."""
+    """Call the answer on the list of arrays; its list of results as one flat array.
+
+    The container is checked first: a list (or tuple) of one array per gradient, each of
+    its gradient's shape; anything else is reported as a wrong shape, never flattened.
+    """
     grads, max_norm = args
     out = answer(list(grads), max_norm)
-    if out is None or out is Ellipsis or not isinstance(out, list | tuple):
+    if out is None or out is Ellipsis:
         return out
+    if not isinstance(out, list | tuple):
+        raise WrongShape(f"returned a {type(out).__name__}; expected a list of {len(grads)} "
+                         "arrays, one per gradient")
     if any(g is None or g is Ellipsis for g in out):
         return None
     if len(out) != len(grads):
-        return np.zeros(len(out))  # the wrong number of arrays: a wrong shape
+        raise WrongShape(f"returned {len(out)} arrays for {len(grads)} gradients")
+    for i, (g, o) in enumerate(zip(grads, out, strict=True)):
+        if np.shape(o) != np.shape(g):
+            raise WrongShape(f"array {i} has shape {np.shape(o)}, expected {np.shape(g)} "
+                             "(the shape of its gradient)")
     return np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for g in out])
 
 
