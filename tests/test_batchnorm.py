@@ -3,7 +3,8 @@ Jacobian, in training and inference mode, inside stacks with every activation an
 the running averages; bad input.
 
 The references here are computed independently of backprop.batchnorm: centred
-differences of the forward pass, and the Jacobian of x_hat written entry by entry.
+differences of the package's forward pass and of a forward pass written here in NumPy, and
+the Jacobian of x_hat written entry by entry.
 """
 
 from itertools import pairwise
@@ -78,6 +79,37 @@ def test_backward_matches_centred_differences(seed, N, n, activation, training):
         numeric = bp.numerical_gradient(loss, v)
         err = bp.relative_error(a, numeric)
         assert err <= bound(numeric), f"d/d{name}: {err:.1e} (N={N}, n={n}, {activation})"
+
+
+def plain_forward(x, gamma, beta, eps, running=None):
+    """Batch normalisation written here from its definition, not the package's: the batch
+    mean and biased variance, or the constant running statistics (mean, var) in inference."""
+    mu, var = running if running is not None else (x.mean(axis=0), x.var(axis=0))
+    return gamma * (x - mu) / np.sqrt(var + eps) + beta
+
+
+@given(seed=st.integers(0, 2**32 - 1), N=st.integers(2, 6), n=st.integers(1, 4),
+       training=st.booleans())
+def test_backward_matches_differences_of_a_forward_written_independently(seed, N, n, training):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(1.0, 2.0, size=(N, n))
+    assume(x.var(axis=0).min() > 1e-2)
+    G = rng.normal(size=(N, n))
+    bn = random_bn(rng, n)
+    bn.running_mean[:] = rng.normal(size=n)
+    bn.running_var[:] = rng.uniform(0.5, 2.0, n)
+    running = None if training else (bn.running_mean.copy(), bn.running_var.copy())
+    gamma, beta = bn.gamma.copy(), bn.beta.copy()
+    bn.forward(x, training)
+    analytic = [bn.backward(G), bn.grad_gamma.copy(), bn.grad_beta.copy()]
+
+    def loss() -> float:
+        return float(np.sum(G * plain_forward(x, gamma, beta, bn.eps, running)))
+
+    for name, v, a in zip(("x", "gamma", "beta"), (x, gamma, beta), analytic, strict=True):
+        numeric = bp.numerical_gradient(loss, v)
+        err = bp.relative_error(a, numeric)
+        assert err <= bound(numeric), f"d/d{name}: {err:.1e} (N={N}, n={n}, {training=})"
 
 
 def test_closed_form_equals_the_jacobian_written_entry_by_entry():

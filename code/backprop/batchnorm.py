@@ -38,23 +38,24 @@ def batch_norm(x: NDArray, gamma: NDArray, beta: NDArray,
     return gamma * x_hat + beta, x_hat, var
 
 
-def batch_norm_vjp(g: NDArray, x_hat: NDArray, gamma: NDArray,
+def batch_norm_vjp(y_bar: NDArray, x_hat: NDArray, gamma: NDArray,
                    std: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     r"""Return ``(grad_x, grad_gamma, grad_beta)`` in training mode.
 
     Sums run over the rows; ``std`` is :math:`s = \sqrt{\sigma^2+\epsilon}`.
-    :math:`\partial L/\partial x = \frac{\gamma}{Ns}(N g - \sum_m g_m
-    - \hat x \odot \sum_m g_m \odot \hat x_m)` (eq-bn-backward),
-    :math:`\partial L/\partial\gamma = \sum_m g_m \odot \hat x_m`
-    (eq-bn-grad-gamma), :math:`\partial L/\partial\beta = \sum_m g_m`
-    (eq-bn-grad-beta). g, x_hat (N, n); gamma, std (n,) ->
+    ``y_bar`` is the upstream gradient :math:`\bar y = \partial L/\partial y`.
+    :math:`\partial L/\partial x = \frac{\gamma}{Ns}(N \bar y - \sum_m \bar y_m
+    - \hat x \odot \sum_m \bar y_m \odot \hat x_m)` (eq-bn-backward),
+    :math:`\partial L/\partial\gamma = \sum_m \bar y_m \odot \hat x_m`
+    (eq-bn-grad-gamma), :math:`\partial L/\partial\beta = \sum_m \bar y_m`
+    (eq-bn-grad-beta). y_bar, x_hat (N, n); gamma, std (n,) ->
     grad_x (N, n); grad_gamma, grad_beta (n,).
     """
-    n_batch = g.shape[0]
-    grad_beta = g.sum(axis=0)  # (eq-bn-grad-beta)
-    grad_gamma = np.sum(g * x_hat, axis=0)  # (eq-bn-grad-gamma)
+    n_batch = y_bar.shape[0]
+    grad_beta = y_bar.sum(axis=0)  # (eq-bn-grad-beta)
+    grad_gamma = np.sum(y_bar * x_hat, axis=0)  # (eq-bn-grad-gamma)
     grad_x = (gamma / (n_batch * std)) * (  # (eq-bn-backward)
-        n_batch * g - grad_beta - x_hat * grad_gamma)
+        n_batch * y_bar - grad_beta - x_hat * grad_gamma)
     return grad_x, grad_gamma, grad_beta
 
 
@@ -122,11 +123,11 @@ class BatchNorm:
         if grad_a.shape != a.shape:
             raise ValueError(f"BatchNorm.backward: grad_a has shape "
                              f"{grad_a.shape}, expected {a.shape}")
-        g = self.g.vjp(z, a, grad_a)  # dL/dy, y = gamma x_hat + beta
+        y_bar = self.g.vjp(z, a, grad_a)  # dL/dy, y = gamma x_hat + beta
         grad_x, self.grad_gamma[...], self.grad_beta[...] = batch_norm_vjp(
-            g, x_hat, self.gamma, std)
+            y_bar, x_hat, self.gamma, std)
         if not training:  # an affine map (eq-bn-inference-grad)
-            grad_x = self.gamma / std * g
+            grad_x = self.gamma / std * y_bar
         return grad_x
 
     def _forward(self, x: NDArray) -> NDArray:

@@ -19,42 +19,43 @@ def _x_hat(x: NDArray, eps: float, ddof: int = 0) -> tuple[NDArray, NDArray]:
     return centred / s, s
 
 
-def batchnorm_backward(g: NDArray, x: NDArray, gamma: NDArray, eps: float) -> NDArray:
-    r"""Reference (eq-bn-backward): :math:`\frac{\gamma}{Ns}(Ng - \sum g - \hat x\sum g\hat x)`, (N, n)."""
+def batchnorm_backward(y_bar: NDArray, x: NDArray, gamma: NDArray, eps: float) -> NDArray:
+    r"""Reference (eq-bn-backward), (N, n):
+    :math:`\frac{\gamma}{Ns}(N\bar y - \sum \bar y - \hat x\sum \bar y\hat x)`."""
     x_hat, s = _x_hat(x, eps)
     N = len(x)
-    return gamma / (N * s) * (N * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    return gamma / (N * s) * (N * y_bar - y_bar.sum(axis=0) - x_hat * (y_bar * x_hat).sum(axis=0))
 
 
-def batchnorm_param_grads(g: NDArray, x: NDArray, eps: float) -> tuple[NDArray, NDArray]:
+def batchnorm_param_grads(y_bar: NDArray, x: NDArray, eps: float) -> tuple[NDArray, NDArray]:
     r"""Reference (eq-bn-grad-gamma, eq-bn-grad-beta): :math:`(\sum_m g_m\hat x_m, \sum_m g_m)`, each (n,)."""
     x_hat, _ = _x_hat(x, eps)
-    return (g * x_hat).sum(axis=0), g.sum(axis=0)
+    return (y_bar * x_hat).sum(axis=0), y_bar.sum(axis=0)
 
 
 def _cases(rng: np.random.Generator, with_gamma: bool) -> list[Case]:
     cases = []
     for N, n, eps, offset in ((2, 3, 1e-5, 0.0), (5, 1, 1e-5, 1.0), (8, 4, 1e-5, -2.0), (6, 3, 0.5, 0.0),
                               (7, 2, 1e-5, 1e6)):
-        g, x = rng.normal(size=(N, n)), offset + rng.normal(size=(N, n))
+        y_bar, x = rng.normal(size=(N, n)), offset + rng.normal(size=(N, n))
         gamma = rng.uniform(0.5, 2.0, n) * rng.choice([-1.0, 1.0], n)
-        args = (g, x, gamma, eps) if with_gamma else (g, x, eps)
+        args = (y_bar, x, gamma, eps) if with_gamma else (y_bar, x, eps)
         about = batch_about(N, f"{n} unit{'s' if n != 1 else ''}, eps = {eps:g}"
                             + (f", entries near {offset:g}" if abs(offset) > 100 else ""))
         cases.append(Case(args, about, n=N, large=abs(offset) > 100))
     return cases
 
 
-def _backward_with(g, x, gamma, eps, *, mean_path=True, var_path=True, ddof=0, eps_used=True, axis=0):
+def _backward_with(y_bar, x, gamma, eps, *, mean_path=True, var_path=True, ddof=0, eps_used=True, axis=0):
     """The closed form with one path dropped or one ingredient changed (the known mistakes)."""
     x_hat, s = _x_hat(x, eps if eps_used else 0.0, ddof)
     N = len(x)
     scale = N / (N - 1) if ddof else 1.0
-    out = N * g
+    out = N * y_bar
     if mean_path:
-        out = out - g.sum(axis=axis, keepdims=True)
+        out = out - y_bar.sum(axis=axis, keepdims=True)
     if var_path:
-        out = out - scale * x_hat * (g * x_hat).sum(axis=axis, keepdims=True)
+        out = out - scale * x_hat * (y_bar * x_hat).sum(axis=axis, keepdims=True)
     return gamma / (N * s) * out
 
 
@@ -63,9 +64,9 @@ _ROWS = ("the sums run over the units of each row (axis 1); they run over the ba
 
 
 def _param_slip(part, make, message, name=None):
-    def answer(g, x, eps):
-        grads = dict(zip(("grad_gamma", "grad_beta"), batchnorm_param_grads(g, x, eps), strict=True))
-        grads[part] = make(g, x, eps)
+    def answer(y_bar, x, eps):
+        grads = dict(zip(("grad_gamma", "grad_beta"), batchnorm_param_grads(y_bar, x, eps), strict=True))
+        grads[part] = make(y_bar, x, eps)
         return grads["grad_gamma"], grads["grad_beta"]
     return Mistake(answer, message, diagnosis=name, part=part)
 
@@ -73,56 +74,59 @@ def _param_slip(part, make, message, name=None):
 EXERCISES = [
     Exercise(
         label="ex-bn-backward-by-hand",
-        task="batchnorm_backward(g, x, gamma, eps)",
+        task="batchnorm_backward(y_bar, x, gamma, eps)",
         reference=batchnorm_backward,
         cases=lambda rng: _cases(rng, with_gamma=True),
         mistakes={
             "inference_gradient": Mistake(
-                lambda g, x, gamma, eps: _backward_with(g, x, gamma, eps, mean_path=False, var_path=False),
-                "you treated mu and sigma^2 as constants: gamma g / s is the gradient in inference "
+                lambda y_bar, x, gamma, eps: _backward_with(
+                    y_bar, x, gamma, eps, mean_path=False, var_path=False),
+                "you treated mu and sigma^2 as constants: gamma y_bar / s is the gradient in inference "
                 "mode. In training both depend on every row of x: add the paths through them.",
             ),
             "mean_path_missing": Mistake(
-                lambda g, x, gamma, eps: _backward_with(g, x, gamma, eps, mean_path=False),
+                lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, mean_path=False),
                 "the path through the batch mean mu is missing: the term - sum_k g_k.",
             ),
             "variance_path_missing": Mistake(
-                lambda g, x, gamma, eps: _backward_with(g, x, gamma, eps, var_path=False),
+                lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, var_path=False),
                 "the path through the batch variance sigma^2 is missing: the term "
                 "- x_hat * sum_k g_k x_hat_k.",
             ),
             "unbiased_variance": Mistake(
-                lambda g, x, gamma, eps: _backward_with(g, x, gamma, eps, ddof=1),
+                lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, ddof=1),
                 "you used the unbiased variance, 1/(N-1); the layer normalises with the biased "
                 "batch variance, 1/N.",
             ),
             "eps_dropped": Mistake(
-                lambda g, x, gamma, eps: _backward_with(g, x, gamma, eps, eps_used=False),
+                lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, eps_used=False),
                 "eps is missing: s = sqrt(sigma^2 + eps), also inside x_hat.",
             ),
             "gamma_missing": Mistake(
-                lambda g, x, gamma, eps: batchnorm_backward(g, x, np.ones_like(gamma), eps),
-                "the factor gamma is missing: dL/dx_hat = gamma g.",
+                lambda y_bar, x, gamma, eps: batchnorm_backward(y_bar, x, np.ones_like(gamma), eps),
+                "the factor gamma is missing: dL/dx_hat = gamma y_bar.",
             ),
             "row_sums": Mistake(
-                lambda g, x, gamma, eps: _backward_with(g, x, gamma, eps, axis=1),
+                lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, axis=1),
                 _ROWS, diagnosis="wrong_axis",
             ),
-            "row_sums_of_dx_hat": Mistake(  # the sums taken of dL/dx_hat = gamma g, step by step
-                lambda g, x, gamma, eps: _backward_with(gamma * g, x, np.ones_like(gamma), eps, axis=1),
+            # the sums taken of dL/dx_hat = gamma y_bar, step by step
+            "row_sums_of_dx_hat": Mistake(
+                lambda y_bar, x, gamma, eps: _backward_with(
+                    gamma * y_bar, x, np.ones_like(gamma), eps, axis=1),
                 _ROWS, diagnosis="wrong_axis",
             ),
         },
     ),
     Exercise(
         label="ex-bn-param-grads",
-        task="batchnorm_param_grads(g, x, eps)",
+        task="batchnorm_param_grads(y_bar, x, eps)",
         reference=batchnorm_param_grads,
         cases=lambda rng: _cases(rng, with_gamma=False),
         parts=("grad_gamma", "grad_beta"),
         mistakes={
             "x_not_x_hat": _param_slip(
-                "grad_gamma", lambda g, x, eps: (g * x).sum(axis=0),
+                "grad_gamma", lambda y_bar, x, eps: (y_bar * x).sum(axis=0),
                 "gamma multiplies the normalised x_hat, not x: dL/dgamma = sum_m g_m x_hat_m.",
             ),
         },
