@@ -111,7 +111,7 @@ MUTANTS = [
            "14_batchnorm", ("eq-bn-backward",)),
     Mutant("convolution input gradient without the kernel flip", "conv.py",
            "flipped = np.flip(K, axis=spatial).swapaxes(0, 1)", "flipped = K.swapaxes(0, 1)",
-           "18_convolution", ("eq-conv-grad-input",)),
+           "18_convolution", ("eq-conv-grad-input", "eq-conv-dilated-grads")),
     Mutant("BPTT with tanh' = 1 - h", "rnn.py",
            "slope = 1.0 - H**2", "slope = 1.0 - H",
            "19_recurrent", ("eq-rnn-delta", "eq-rnn-grads")),
@@ -159,6 +159,17 @@ MUTANTS = [
            "grad = np.zeros(x.shape, dtype=np.float64)",
            "grad = np.zeros(x.shape, dtype=np.float64) + 0 * f()",
            "12_speed", ("eq-fd-cost",)),
+    Mutant("convolution kernel gradient with the taps flipped", "conv.py",
+           "grad_K = (rows.T @ cols.reshape(len(rows), -1)).reshape(K.shape)",
+           "grad_K = np.flip((rows.T @ cols.reshape(len(rows), -1)).reshape(K.shape), axis=-1)",
+           "18_convolution", ("eq-conv-dilated-grads",)),
+    Mutant("batch norm of feature maps without the mean path", "batchnorm.py",
+           "n_batch * y_bar - grad_beta - x_hat * grad_gamma)", "n_batch * y_bar - x_hat * grad_gamma)",
+           "18_convolution", ("eq-conv-bn-backward",)),
+    Mutant("batch norm with the unbiased batch variance", "batchnorm.py",
+           "var = np.mean(centred * centred, axis=0)",
+           "var = np.sum(centred * centred, axis=0) / (len(x) - 1)",
+           "18_convolution", ("eq-conv-bn-forward", "eq-conv-bn-backward")),
 ]
 
 RUNNER = textwrap.dedent(
