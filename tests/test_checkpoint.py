@@ -17,7 +17,7 @@ from backprop.checkpoint import (
     distinct_nbytes,
     segments,
 )
-from backprop.opcount import MatmulLog
+from backprop.counting import MatmulLog
 
 EQUAL_RTOL = 1e-12  # recomputation repeats the same operations: equal gradients
 FD_RTOL = 1e-6

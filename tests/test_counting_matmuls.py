@@ -1,10 +1,10 @@
-"""MatmulLog counts the products a computation performs, and changes no number."""
+"""backprop.counting's matrix-product log: what count_matmuls records, and what it leaves alone."""
 
 import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.opcount import Counted, MatmulLog, count_matmuls, unwatched
+from backprop.counting import MatmulLog, Watched, count_matmuls, unwatched
 
 
 def test_one_product_is_counted_with_its_sizes():
@@ -21,7 +21,7 @@ def test_the_count_follows_derived_arrays_but_not_elementwise_work():
     A, B = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
     D = np.tanh(log.watch(A) @ B) * 2.0 + 1.0       # elementwise: not counted
     E = D.T @ rng.normal(size=(2, 6))                # derived from A: counted
-    assert isinstance(E, Counted)
+    assert isinstance(E, Watched)
     assert log.products == [(2, 3, 4), (4, 2, 6)]
     expected = (np.tanh(A @ B) * 2.0 + 1.0).T
     np.testing.assert_array_equal(unwatched(D).T, expected)
