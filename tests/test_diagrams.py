@@ -54,3 +54,21 @@ def test_position_outside_the_edge_is_refused():
     with pytest.raises(ValueError, match=r"at=1.5, expected a number in \[0, 1\]"):
         draw_diagram(ax, {"a": (0, 0), "b": (1, 0)}, [Edge("a", "b", at=1.5)])
     plt.close(fig)
+
+
+def test_value_graph_draws_one_circle_per_node_and_one_arrow_per_edge():
+    from backprop.diagrams import draw_value_graph
+    from backprop.engine import Value
+
+    x, w = Value(1.5, label="x"), Value(0.8, label="w")
+    L = (x * w + x).tanh()
+    L.backward()
+    fig, ax = plt.subplots()
+    draw_value_graph(ax, L)
+    labels = [t.get_text() for t in ax.texts if t.get_text()]
+    order = L.topological_order()
+    assert len(labels) == len(order)  # nodes only: the edges carry no labels here
+    assert any(t.startswith("x\n1.500\n∇ ") for t in labels)
+    arrows = [t for t in ax.texts if isinstance(t, Annotation) and not t.get_text()]
+    assert len(arrows) == sum(len(n._children) for n in order)
+    plt.close(fig)

@@ -3,7 +3,10 @@
 An edge can carry two labels: the forward one (a weight, a value) above it in
 blue, and the backward one (a gradient) below it in red, beside a red arrow
 that points the way the gradient flows, from the edge's head back to its tail.
-Chapters: :doc:`chapters/02_chain_rule`, :doc:`chapters/03_forward`.
+:func:`draw_value_graph` lays out the graph an engine :class:`~backprop.engine.Value`
+has recorded and draws it the same way.
+Chapters: :doc:`chapters/02_chain_rule`, :doc:`chapters/03_forward`,
+:doc:`chapters/11_graphs`, :doc:`chapters/19_recurrent`.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def draw_diagram(
     colours: Mapping[str, str] | None = None,
     offset: float = 0.2,
     fontsize: float = 10,
+    equal_aspect: bool = True,
 ) -> None:
     """Draw ``nodes`` (name -> (x, y)) as circles and ``edges`` as arrows.
 
@@ -58,7 +62,8 @@ def draw_diagram(
     its fill. Each :class:`Edge` gets its forward label ``offset`` above the
     arrow and its backward label, with a red arrow pointing back, below it.
     Raises ``ValueError`` for an edge whose end is not a node or ``at``
-    outside [0, 1].
+    outside [0, 1]. ``equal_aspect=False`` lets a wide graph fill its axes
+    (the circles are drawn in points, so they stay round).
     """
     labels = labels or {}
     colours = colours or {}
@@ -74,7 +79,8 @@ def draw_diagram(
                 f"draw_diagram: edge {edge.src!r} -> {edge.dst!r} has "
                 f"at={edge.at}, expected a number in [0, 1]"
             )
-    ax.set_aspect("equal")
+    if equal_aspect:
+        ax.set_aspect("equal")
     for edge in edges:
         (x0, y0), (x1, y1) = nodes[edge.src], nodes[edge.dst]
         ax.annotate(
@@ -120,3 +126,29 @@ def draw_diagram(
     ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
     ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
     ax.set_axis_off()
+
+
+def draw_value_graph(ax: Axes, root, labels: Mapping[object, str] | None = None) -> None:
+    """Draw the computation graph of an engine :class:`~backprop.engine.Value`.
+
+    Leaves on the left, ``root`` on the right (columns by depth); each node shows its
+    label or operation, its value and its gradient. ``labels`` maps nodes to names.
+    """
+    labels = labels or {}
+    order = root.topological_order()
+    hops = {id(root): 0}  # longest path to the root: leaves sit next to where they are used
+    for node in reversed(order):
+        for child in node._children:
+            hops[id(child)] = max(hops.get(id(child), 0), hops[id(node)] + 1)
+    columns: dict[int, list] = {}
+    for node in order:
+        columns.setdefault(hops[id(node)], []).append(node)
+    positions, names = {}, {}
+    for col, nodes in columns.items():
+        for row, node in enumerate(nodes):
+            key = str(id(node))
+            positions[key] = (-2.2 * col, 1.6 * (row - (len(nodes) - 1) / 2))
+            name = labels.get(node, node.label or node.op)
+            names[key] = f"{name}\n{node.data:.3f}\n∇ {node.grad:.3f}"
+    edges = [Edge(str(id(c)), str(id(n))) for n in order for c in n._children]
+    draw_diagram(ax, positions, edges, names, fontsize=9, equal_aspect=False)
