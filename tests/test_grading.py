@@ -529,7 +529,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
          lambda g, x, eps: ((g * x).sum(axis=0), g.sum(axis=0))),
         ({"grad_gamma": "correct", "grad_beta": "averaged_not_summed"},
          lambda g, x, eps: ((g * _xhat(x, eps)).sum(axis=0), g.mean(axis=0))),
-        ({"grad_gamma": "wrong_shape", "grad_beta": "wrong_shape"},
+        ({"grad_gamma": "wrong_axis", "grad_beta": "wrong_axis"},
          lambda g, x, eps: ((g * _xhat(x, eps)).sum(axis=1), g.sum(axis=1))),
         ({"grad_gamma": "sign_flipped", "grad_beta": "correct"},
          lambda g, x, eps: (-(g * _xhat(x, eps)).sum(axis=0), g.sum(axis=0))),
@@ -587,7 +587,7 @@ WRONG: dict[str, list[tuple[object, object]]] = {
         ("kernel_flipped", _conv_loops(flip=True)),
         ("averaged_not_summed", lambda x, d, k, s: _conv_loops()(x, d, k, s) / len(x)),
         ("batch1_only", _conv_loops(batch=1)),
-        ("wrong_shape", lambda x, d, k, s: _conv_loops()(x, d, k, s).transpose(1, 0, 2)),
+        ("axes_swapped", lambda x, d, k, s: _conv_loops()(x, d, k, s).transpose(1, 0, 2)),
         ("sign_flipped", lambda x, d, k, s: -_conv_loops()(x, d, k, s)),
     ],
     "ex-conv-input-grad": [

@@ -51,6 +51,19 @@ EXERCISES = [
                 lambda z: _sigmoid(z) * (1 + _sigmoid(z)),
                 "that is sigma (1 + sigma); the derivative is sigma times (1 - sigma).",
             ),
+            "wrong_derivative": Mistake(
+                lambda z: 1 - _sigmoid(z) ** 2,
+                "1 - sigma^2 has the form of tanh' = 1 - tanh^2; the sigmoid's is sigma (1 - sigma).",
+            ),
+            "pre_activation": Mistake(
+                lambda z: z * (1 - z),
+                "that is z (1 - z): the formula sigma (1 - sigma) takes sigma(z), not z itself.",
+            ),
+            "pre_activation_once": Mistake(
+                lambda z: _sigmoid(z) * (1 - z),
+                "the second factor uses z; both factors of sigma (1 - sigma) take sigma(z).",
+                diagnosis="pre_activation",
+            ),
         },
         hints={"nan_or_overflow": "exp(z) overflows for large z; write sigma' with sigma, "
                "and compute sigma without exponentiating a large positive number."},
@@ -64,6 +77,16 @@ EXERCISES = [
             "divided_by_size": Mistake(
                 lambda a, y: (a - y) / a.size,
                 "you divided by N k, the number of entries; the loss averages over the N rows only.",
+            ),
+            "loss_not_gradient": Mistake(
+                lambda a, y: (a - y) ** 2 / (2 * a.shape[0]),
+                "that is each entry's term of the loss, (a - y)^2 / 2N; its derivative with respect "
+                "to a is (a - y) / N.",
+            ),
+            "divided_by_k": Mistake(
+                lambda a, y: (a - y) / a.shape[1],
+                "you divided by k = a.shape[1], the number of columns; the mean runs over the N rows, "
+                "a.shape[0].", diagnosis="wrong_axis",
             ),
         },
     ),

@@ -59,6 +59,18 @@ EXERCISES = [
                 lambda w, b, x, y: (_sigmoid(w * x + b) - y) * _sigmoid(w * x + b) * _sigmoid(-w * x - b),
                 "the last link, dz/dw = x, is missing: that is dL/db, not dL/dw.",
             ),
+            "pre_activation": Mistake(
+                lambda w, b, x, y: (w * x + b - y) * _sigmoid(w * x + b) * _sigmoid(-w * x - b) * x,
+                "the first link is dL/da = a - y, with a = sigma(z): you used z - y.",
+            ),
+            "bias_missing": Mistake(
+                lambda w, b, x, y: (_sigmoid(w * x) - y) * _sigmoid(w * x) * _sigmoid(-w * x) * x,
+                "z = w x + b: the bias b is missing from z.",
+            ),
+            "w_not_x": Mistake(
+                lambda w, b, x, y: (_sigmoid(w * x + b) - y) * _sigmoid(w * x + b) * _sigmoid(-w * x - b) * w,
+                "the last link is dz/dw = x; you multiplied by w, which is dz/dx.",
+            ),
         },
     ),
     Exercise(
@@ -74,6 +86,18 @@ EXERCISES = [
             "g_not_g_prime": Mistake(
                 lambda x, W, a_bar: (a_bar * np.tanh(x @ W)) @ W.T,
                 "you multiplied by tanh(xW); the chain rule needs its derivative, 1 - tanh^2.",
+            ),
+            "tanh_prime_wrong": Mistake(
+                lambda x, W, a_bar: (a_bar * (1 - np.tanh(x @ W))) @ W.T,
+                "tanh' = 1 - tanh^2: square tanh(xW) before subtracting it from 1.",
+            ),
+            "wrong_derivative": Mistake(
+                lambda x, W, a_bar: (a_bar * np.tanh(x @ W) * (1 - np.tanh(x @ W))) @ W.T,
+                "t (1 - t) is the form of the sigmoid's derivative; tanh' = 1 - tanh^2.",
+            ),
+            "pre_activation": Mistake(
+                lambda x, W, a_bar: (a_bar * (1 - (x @ W) ** 2)) @ W.T,
+                "tanh' = 1 - tanh^2(xW): you squared xW itself, the pre-activation, not tanh(xW).",
             ),
         },
         hints={"wrong_shape": "dL/dx has the shape of x, (N, n_in): after the factor tanh', "

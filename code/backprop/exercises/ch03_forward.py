@@ -50,6 +50,18 @@ EXERCISES = [
             "activation_missing": Mistake(
                 lambda X, W, b: X @ W + b, "that is Z = XW + b; the layer's output is A = tanh(Z)."
             ),
+            "bias_after_activation": Mistake(
+                lambda X, W, b: np.tanh(X @ W) + b,
+                "the bias is added to X W before the tanh: tanh(XW + b), not tanh(XW) + b.",
+            ),
+            "sigmoid_not_tanh": Mistake(
+                lambda X, W, b: 1 / (1 + np.exp(-(X @ W + b))),
+                "that is the sigmoid; this layer's activation is tanh.", diagnosis="wrong_activation",
+            ),
+            "relu_not_tanh": Mistake(
+                lambda X, W, b: _relu(X @ W + b),
+                "that is relu; this layer's activation is tanh.", diagnosis="wrong_activation",
+            ),
         },
         hints={"transposed": "rows are examples: the result has one row per row of X."},
     ),
@@ -70,6 +82,23 @@ EXERCISES = [
             "hidden_activation_missing": Mistake(
                 lambda X, W1, b1, W2, b2: _relu((X @ W1 + b1) @ W2 + b2),
                 "the hidden layer's activation is missing: apply relu to X W1 + b1.",
+            ),
+            "output_bias_missing": Mistake(
+                lambda X, W1, b1, W2, b2: _relu(_relu(X @ W1 + b1) @ W2),
+                "the output layer's bias b2 is missing.", diagnosis="bias_missing",
+            ),
+            "hidden_bias_missing": Mistake(
+                lambda X, W1, b1, W2, b2: _relu(_relu(X @ W1) @ W2 + b2),
+                "the hidden layer's bias b1 is missing.", diagnosis="bias_missing",
+            ),
+            "bias_after_activation": Mistake(
+                lambda X, W1, b1, W2, b2: _relu((_relu(X @ W1) + b1) @ W2) + b2,
+                "each bias is added before its relu: relu(X W1 + b1), not relu(X W1) + b1.",
+            ),
+            "max_not_maximum": Mistake(
+                lambda X, W1, b1, W2, b2: np.max(np.max(X @ W1 + b1, 0) @ W2 + b2, 0),
+                "np.max(Z, 0) is the largest entry of each column (0 is the axis); relu is "
+                "np.maximum(Z, 0), entry by entry.",
             ),
         },
     ),

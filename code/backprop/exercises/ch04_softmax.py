@@ -29,6 +29,11 @@ def _columns_sum_to_one(a: NDArray, args: tuple) -> bool:
     return a.shape[0] == 1 or not np.allclose(a.sum(axis=1), 1)
 
 
+def _log_softmax(Z: NDArray) -> NDArray:
+    shifted = Z - Z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
 def softmax_vjp(s: NDArray, s_bar: NDArray) -> NDArray:
     r"""Reference: :math:`\bar s J = s \odot (\bar s - (\bar s \cdot s)\mathbf 1)`, row by row; (N, k)."""
     return s * (s_bar - (s_bar * s).sum(axis=1, keepdims=True))
@@ -54,6 +59,16 @@ EXERCISES = [
                 None,
                 "each column sums to 1, not each row: normalise along axis 1 (one row per example).",
                 test=_columns_sum_to_one,
+            ),
+            "column_maximum": Mistake(
+                lambda Z: np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=1, keepdims=True),
+                "you subtracted each column's maximum (axis 0): a row's softmax is unchanged only when "
+                "one number is subtracted from the whole row, its own maximum, Z.max(axis=1, "
+                "keepdims=True).", diagnosis="wrong_axis",
+            ),
+            "log_softmax": Mistake(
+                _log_softmax,
+                "that is log softmax(Z); the softmax itself is its exponential, e^z / sum e^z.",
             ),
         },
         hints={"nan_or_overflow": "e^z overflows above z = 709: subtract each row's maximum "
@@ -81,6 +96,15 @@ EXERCISES = [
                 lambda s, s_bar: s * (s_bar - (s_bar * s).sum(axis=0, keepdims=True)),
                 "the dot product s_bar . s is summed down the columns (axis 0); it belongs to each "
                 "row: sum along axis 1, with keepdims=True.",
+            ),
+            "wrong_dot_product": Mistake(
+                lambda s, s_bar: s * (s_bar - s_bar.sum(axis=1, keepdims=True)),
+                "the coupling term subtracts s_bar . s, the sum of s_bar * s in each row; you "
+                "subtracted the sum of s_bar alone.",
+            ),
+            "factor_s_missing": Mistake(
+                lambda s, s_bar: s_bar - (s_bar * s).sum(axis=1, keepdims=True),
+                "the whole bracket is multiplied by s, entry by entry: s * (s_bar - (s_bar . s)).",
             ),
         },
     ),

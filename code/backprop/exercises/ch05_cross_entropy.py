@@ -53,6 +53,16 @@ EXERCISES = [
                 "the softmax is normalised down the columns (axis 0): each row of Z is one "
                 "example, normalise along axis 1.",
             ),
+            "column_softmax": Mistake(
+                lambda Z, y: (softmax_rows(Z.T).T - one_hot(y, Z.shape[1])) / Z.shape[0],
+                "the softmax is normalised down the columns (axis 0): each row of Z is one "
+                "example, normalise along axis 1.", diagnosis="wrong_axis",
+            ),
+            "labels_not_one_hot": Mistake(
+                lambda Z, y: (softmax_rows(Z) - y[:, None]) / Z.shape[0],
+                "you subtracted the label y itself from every entry of its row; Y is one-hot, "
+                "np.eye(k)[y]: 1 at the label's index, 0 elsewhere.",
+            ),
         },
         hints={"nan_or_overflow": "compute softmax with each row's maximum subtracted."},
     ),
@@ -65,6 +75,11 @@ EXERCISES = [
             "mean_over_entries": Mistake(
                 lambda Z, y: ce_loss(Z, y) / Z.shape[1],
                 "you averaged over all N k entries; the loss averages over the N rows only.",
+            ),
+            "label_not_picked": Mistake(
+                lambda Z, y: -_log_softmax(Z).mean(),
+                "you averaged the log-probabilities of every class; each example contributes "
+                "only its label's, log softmax(z_n)[y_n].",
             ),
         },
         hints={"nan_or_overflow": "never take the log of a probability that may underflow to 0: "

@@ -45,7 +45,8 @@ def backward_pass(X, y, W1, b1, W2, b2, **slips):
     gW2 = slips.get("grad_W2", lambda: A1.T @ d2)()
     gb2 = slips.get("grad_b2", lambda: d2.sum(axis=0))()
     d1 = slips.get("delta1", lambda: (d2 @ W2.T) * (1 - A1**2))()
-    return d2, gW2, gb2, d1, X.T @ d1, d1.sum(axis=0)
+    gW1 = slips.get("grad_W1", lambda: X.T @ d1)()
+    return d2, gW2, gb2, d1, gW1, d1.sum(axis=0)
 
 
 def _from_own(X, y, W1, b1, W2, b2, mine):
@@ -90,6 +91,18 @@ EXERCISES = [
                 lambda d, W, Z: (d @ W.T) * _sigmoid(Z),
                 "you multiplied by sigma(Z^l); BP2 needs its derivative sigma'(Z^l).",
             ),
+            "pre_activation": Mistake(
+                lambda d, W, Z: (d @ W.T) * Z * (1 - Z),
+                "sigma'(Z) = sigma(Z)(1 - sigma(Z)): the formula takes sigma(Z), not Z itself.",
+            ),
+            "wrong_derivative": Mistake(
+                lambda d, W, Z: (d @ W.T) * (1 - _sigmoid(Z) ** 2),
+                "1 - sigma^2 has the form of tanh'; the sigmoid's derivative is sigma (1 - sigma).",
+            ),
+            "plus_not_minus": Mistake(
+                lambda d, W, Z: (d @ W.T) * _sigmoid(Z) * (1 + _sigmoid(Z)),
+                "that is sigma (1 + sigma); sigma' is sigma times (1 - sigma).",
+            ),
         },
     ),
     Exercise(
@@ -127,6 +140,27 @@ EXERCISES = [
                 "delta1",
                 lambda X, y, W1, b1, W2, b2: (_d2(X, y, W1, b1, W2, b2) @ W2.T) * np.tanh(X @ W1 + b1),
                 "you multiplied by tanh(Z1) = A1; BP2 needs g'(Z1) = 1 - A1^2.", "g_not_g_prime",
+            ),
+            "gW2_wrong_layer": _slip(
+                "grad_W2", lambda X, y, W1, b1, W2, b2: X.T @ _d2(X, y, W1, b1, W2, b2),
+                "you used X, the first layer's input; BP4 for layer 2 needs that layer's input, "
+                "A1 = tanh(Z1).", "wrong_layer",
+            ),
+            "gW1_wrong_layer": _slip(
+                "grad_W1", lambda X, y, W1, b1, W2, b2: np.tanh(X @ W1 + b1).T @ backward_pass(
+                    X, y, W1, b1, W2, b2)[3],
+                "you used A1, the layer's output; BP4 for layer 1 needs its input, X.", "wrong_layer",
+            ),
+            "d1_preactivation": _slip(
+                "delta1",
+                lambda X, y, W1, b1, W2, b2: (_d2(X, y, W1, b1, W2, b2) @ W2.T) * (1 - (X @ W1 + b1) ** 2),
+                "tanh'(Z1) = 1 - tanh^2(Z1) = 1 - A1^2: you squared Z1, the pre-activation.",
+                "pre_activation",
+            ),
+            "d1_tanh_prime_wrong": _slip(
+                "delta1",
+                lambda X, y, W1, b1, W2, b2: (_d2(X, y, W1, b1, W2, b2) @ W2.T) * (1 - np.tanh(X @ W1 + b1)),
+                "tanh' = 1 - tanh^2: the factor is 1 - A1^2, not 1 - A1.", "tanh_prime_wrong",
             ),
         },
         hints={"grad_b1:wrong_shape": "the bias gradient sums delta1 over the examples: axis 0.",

@@ -59,6 +59,16 @@ EXERCISES = [
                 lambda h, o, t: (o - t) * o * (1 - o),
                 "that is delta_o1 = dE/dnet_o1; the last link, dnet_o1/dw5 = out_h1, is missing.",
             ),
+            "hidden_derivative": Mistake(
+                lambda h, o, t: (o - t) * h * (1 - h) * h,
+                "the middle link is the output unit's derivative, out_o1 (1 - out_o1); you used the "
+                "hidden unit's, out_h1 (1 - out_h1).", diagnosis="wrong_layer",
+            ),
+            "output_not_hidden": Mistake(
+                lambda h, o, t: (o - t) * o * (1 - o) * o,
+                "the last link is dnet_o1/dw5 = out_h1, the input that w5 multiplies, not out_o1.",
+                diagnosis="wrong_layer",
+            ),
         },
     ),
     Exercise(
@@ -80,6 +90,11 @@ EXERCISES = [
                 lambda x, h, o, t, W2: np.outer(x, (W2 @ (o - t)) * h * (1 - h)),
                 "the outputs' factor out_o (1 - out_o) is missing from delta_o.",
                 diagnosis="g_prime_missing",
+            ),
+            "hidden_not_input": Mistake(
+                lambda x, h, o, t, W2: np.outer(h, (W2 @ ((o - t) * o * (1 - o))) * h * (1 - h)),
+                "dnet_h/dW1 is the input x that W1 multiplies: the outer product of x with delta_h, "
+                "not of h.", diagnosis="wrong_layer",
             ),
         },
         hints={"transposed": "row convention: W1[k, j] connects input k to hidden unit j, so "

@@ -108,9 +108,9 @@ def _step_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _step(W, b, X, Y, eta, scale=1.0, sign=-1.0):
-    E = scale * (X @ W + b - Y) / X.shape[0]
-    return W + sign * eta * X.T @ E, b + sign * eta * E.sum(axis=0)
+def _step(W, b, X, Y, eta, scale=1.0, sign=-1.0, bias=True, b_scale=1.0):
+    E = scale * (X @ W + (b if bias else 0.0) - Y) / X.shape[0]
+    return W + sign * eta * X.T @ E, b + sign * b_scale * eta * E.sum(axis=0)
 
 
 EXERCISES = [
@@ -141,6 +141,21 @@ EXERCISES = [
             "eta_missing": Mistake(
                 lambda W, b, X, Y, eta: _step(W, b, X, Y, 1.0),
                 "the learning rate eta is missing from the step.",
+            ),
+            "bias_missing": Mistake(
+                lambda W, b, X, Y, eta: _step(W, b, X, Y, eta, bias=False),
+                "the predictions are Z = XW + b: the bias is missing from the error Z - Y.",
+            ),
+            "doubled_step": Mistake(
+                lambda W, b, X, Y, eta: _step(W, b, X, Y, eta, scale=2.0),
+                "the step is twice too long: the 1/2 of the half squared error cancels the 2 of "
+                "the square, so the gradient is X^T (Z - Y) / N.", diagnosis="factor_2",
+            ),
+            "b_averaged": Mistake(
+                lambda W, b, X, Y, eta: _step(W, b, X, Y, eta, b_scale=1 / X.shape[0]),
+                "delta already holds the 1/N of the mean: the bias gradient sums its rows, "
+                "delta.sum(axis=0); a mean divides by N twice.",
+                diagnosis="averaged_not_summed", part="b",
             ),
         },
     ),

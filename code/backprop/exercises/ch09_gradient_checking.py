@@ -86,6 +86,15 @@ def _norm(v):
     return np.linalg.norm(v)
 
 
+def _scaled(a, n, norm, pick=max):
+    """|a - n| / pick(|a|, |n|) for another norm or another pick, scaled first."""
+    s = max(np.abs(a).max(), np.abs(n).max())
+    if s == 0:
+        return 0.0
+    a, n = a / s, n / s
+    return float(norm(a - n) / pick(norm(a), norm(n)))
+
+
 EXERCISES = [
     Exercise(
         label="ex-gradcheck-centred",
@@ -98,6 +107,16 @@ EXERCISES = [
                                  "with an error of order h: use f(x + h) and f(x - h)."),
             "not_restored": Mistake(_not_restored, "each x_i is left at x_i - h after its turn: restore it "
                                     "before moving on to the next entry."),
+            "second_point_at_x": Mistake(
+                lambda f, x, h: _one_sided(f, x, h) / 2,
+                "the second point is x itself, not x - h (the entry was restored before the second "
+                "evaluation): that is a one-sided difference, divided by 2h.", diagnosis="one_sided",
+            ),
+            "all_entries_perturbed": Mistake(
+                lambda f, x, h: np.full_like(x, (f(x + h) - f(x - h)) / (2 * h)),
+                "x + h moves every entry at once: perturb one entry x_i at a time (h e_i), the "
+                "others left as they are.",
+            ),
         },
         hints={"factor_2": "the two points x + h and x - h are 2h apart."},
     ),
@@ -115,6 +134,25 @@ EXERCISES = [
             ),
             "sum_of_norms": Mistake(lambda a, n: _norm(a - n) / (_norm(a) + _norm(n)),
                                     "you divided by |a| + |n|; the denominator is max(|a|, |n|)."),
+            "l1_norm": Mistake(
+                lambda a, n: _scaled(a, n, lambda v: np.abs(v).sum()),
+                "that uses the sum of absolute values (the L1 norm); the norms are Euclidean.",
+                diagnosis="wrong_norm",
+            ),
+            "max_norm": Mistake(
+                lambda a, n: _scaled(a, n, lambda v: np.abs(v).max()),
+                "that uses the largest absolute entry (the max norm); the norms are Euclidean.",
+                diagnosis="wrong_norm",
+            ),
+            "squared_norms": Mistake(
+                lambda a, n: relative_error(a, n) ** 2,
+                "those are squared norms (sums of squares): take the square roots.",
+                diagnosis="wrong_norm",
+            ),
+            "min_not_max": Mistake(
+                lambda a, n: _scaled(a, n, _norm, min),
+                "you divided by min(|a|, |n|); the denominator is max(|a|, |n|).",
+            ),
         },
         hints={"nan_or_overflow": "squaring entries of size 1e200 overflows (and of 1e-200 underflows "
                "to 0): divide a and n by their largest entry first."},

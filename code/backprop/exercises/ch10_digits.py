@@ -53,6 +53,20 @@ EXERCISES = [
         mistakes={
             "argmin": Mistake(lambda Z, y: float(np.mean(np.argmin(Z, axis=1) == y)),
                               "you took the smallest logit; the prediction is the largest (argmax)."),
+            "max_not_argmax": Mistake(
+                lambda Z, y: float(np.mean(np.max(Z, axis=1) == y)),
+                "np.max gives the largest logit itself; the prediction is its index, np.argmax.",
+            ),
+            "error_rate": Mistake(
+                lambda Z, y: float(np.mean(np.argmax(Z, axis=1) != y)),
+                "that is the fraction of wrong predictions, 1 - accuracy: count the rows where "
+                "argmax equals the label.",
+            ),
+            "flat_argmax": Mistake(
+                lambda Z, y: float(np.mean(np.argmax(Z) == y)),
+                "np.argmax without an axis gives one index into the flattened array: take each "
+                "row's, axis=1.", diagnosis="wrong_axis",
+            ),
         },
         hints={"constant_factor": "accuracy is a fraction between 0 and 1, not a percentage.",
                "summed_not_averaged": "that is the number of right answers; divide by N."},
@@ -71,6 +85,11 @@ EXERCISES = [
             "normalised": Mistake(
                 lambda y, p, k: confusion(y, p, k) / np.maximum(confusion(y, p, k).sum(1, keepdims=True), 1),
                 "you divided each row by its total: the exercise asks for counts.",
+            ),
+            "off_by_one": Mistake(
+                lambda y, p, k: confusion((y - 1) % k, (p - 1) % k, k),
+                "the classes are numbered 0..k-1, so class i is row i itself: no - 1 (index -1 is "
+                "the last row).",
             ),
         },
         hints={"transposed": "rows are the true classes, columns the predicted ones."},

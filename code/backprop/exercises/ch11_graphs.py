@@ -124,6 +124,14 @@ EXERCISES = [
                                         "cos(x) alone: multiply it by out.grad, the gradient from above."),
             "wrong_local": Mistake(_gate(lambda x, g: math.sin(x) * g),
                                    "the local derivative of sin is cos, not sin."),
+            "output_not_input": Mistake(_gate(lambda x, g: math.cos(math.sin(x)) * g),
+                                        "the local derivative is cos(x), at the input x.data; you "
+                                        "took the cosine of the output, sin(x)."),
+            "grad_not_propagated": Mistake(
+                _gate(lambda x, g: 0.0),
+                "x.grad never changes: _backward must add cos(x.data) * out.grad to x.grad, the "
+                "child's gradient (not to out.grad), and be stored in out._backward.",
+            ),
         },
     ),
     Exercise(

@@ -48,6 +48,15 @@ EXERCISES = [
                 "a backward layer makes two products of the forward one's size, "
                 "X^T delta and delta W^T.",
             ),
+            "wrong_layer": Mistake(
+                lambda s, N: 2 * _forward(s, N) - N * s[-2] * s[-1],
+                "the input gradient nobody needs is the first layer's, N n_0 n_1, not the last "
+                "layer's.",
+            ),
+            "forward_counted": Mistake(
+                lambda s, N: 3 * _forward(s, N) - N * s[0] * s[1],
+                "that counts the forward pass's F too; the backward pass alone is 2F - N n_0 n_1.",
+            ),
         },
         rtol=1e-12,
         atol=0.0,
@@ -68,6 +77,14 @@ EXERCISES = [
                 lambda: fd_forward_passes() // 2 + 1,
                 "that is the one-sided count, P + 1; the centred difference needs f(x + h) and "
                 "f(x - h) for each parameter.",
+            ),
+            "wrong_bias_count": Mistake(
+                lambda: 2 * sum(a * b + a for a, b in pairwise(SIZES)),
+                "a layer has one bias per output unit, n_l, not per input.",
+            ),
+            "base_pass_counted": Mistake(
+                lambda: fd_forward_passes() + 1,
+                "the centred difference needs no f(x) itself: two passes per parameter, 2P.",
             ),
         },
         rtol=1e-12,

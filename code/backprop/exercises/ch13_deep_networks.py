@@ -61,6 +61,20 @@ EXERCISES = [
                 "Glorot and Bengio's compromise is 2/(n_in + n_out), one over the mean of n_in "
                 "and n_out; you have 1/(n_in + n_out).",
             ),
+            "xavier_fan_in": Mistake(
+                lambda a, b, s: np.sqrt(1 / a) if s == "xavier" else init_std(a, b, s),
+                "1/n_in is LeCun's variance; Xavier's compromise is 2/(n_in + n_out), which "
+                "counts n_out too.",
+            ),
+            "he_half_variance": Mistake(
+                lambda a, b, s: init_std(a, b, s) if s == "xavier" else np.sqrt(1 / a),
+                "He's variance is 2/n_in: the 2 makes up for relu zeroing half of the inputs.",
+            ),
+            "schemes_swapped": Mistake(
+                lambda a, b, s: init_std(a, b, "he" if s == "xavier" else "xavier"),
+                "you gave each scheme the other's formula: Xavier sqrt(2/(n_in + n_out)), "
+                "He sqrt(2/n_in).",
+            ),
         },
     ),
     Exercise(
@@ -84,6 +98,26 @@ EXERCISES = [
             "reversed_layers": Mistake(
                 lambda net, X, y: layer_grad_norms(net, X, y)[::-1],
                 "the layers are in reverse order: list them from layer 1 to layer L.",
+            ),
+            "bias_gradients": Mistake(
+                lambda net, X, y: _after_backward(net, X, y, lambda l: np.linalg.norm(l.grad_b)),
+                "those are the norms of the bias gradients grad_b; the exercise asks for dL/dW^l.",
+            ),
+            "l1_norms": Mistake(
+                lambda net, X, y: _after_backward(net, X, y, lambda l: np.abs(l.grad_W).sum()),
+                "that is the sum of absolute values; the Frobenius norm is the square root of the "
+                "sum of squares.", diagnosis="wrong_norm",
+            ),
+            "spectral_norms": Mistake(
+                lambda net, X, y: _after_backward(net, X, y, lambda l: np.linalg.norm(l.grad_W, 2)),
+                "np.linalg.norm(G, 2) of a matrix is its largest singular value; the Frobenius "
+                "norm is np.linalg.norm(G), the square root of the sum of squares.",
+                diagnosis="wrong_norm",
+            ),
+            "max_norms": Mistake(
+                lambda net, X, y: _after_backward(net, X, y, lambda l: np.abs(l.grad_W).max()),
+                "that is the largest absolute entry; the Frobenius norm is the square root of the "
+                "sum of squares.", diagnosis="wrong_norm",
             ),
         },
     ),

@@ -46,16 +46,22 @@ def _cases(rng: np.random.Generator, with_gamma: bool) -> list[Case]:
     return cases
 
 
-def _backward_with(y_bar, x, gamma, eps, *, mean_path=True, var_path=True, ddof=0, eps_used=True, axis=0):
-    """The closed form with one path dropped or one ingredient changed (the known mistakes)."""
+def _backward_with(y_bar, x, gamma, eps, *, mean_path=True, var_path=True, ddof=0, eps_used=True, axis=0,
+                   rescaled=True, centred=False):
+    """The closed form with one path dropped or one ingredient changed (the known mistakes).
+
+    ``rescaled=False`` keeps the closed form's 1/N variance term with an unbiased s;
+    ``centred=True`` writes x - mu where x_hat belongs in the variance term.
+    """
     x_hat, s = _x_hat(x, eps if eps_used else 0.0, ddof)
     N = len(x)
-    scale = N / (N - 1) if ddof else 1.0
+    scale = N / (N - 1) if ddof and rescaled else 1.0
     out = N * y_bar
     if mean_path:
         out = out - y_bar.sum(axis=axis, keepdims=True)
     if var_path:
-        out = out - scale * x_hat * (y_bar * x_hat).sum(axis=axis, keepdims=True)
+        v = x - x.mean(axis=0) if centred else x_hat
+        out = out - scale * v * (y_bar * v).sum(axis=axis, keepdims=True)
     return gamma / (N * s) * out
 
 
@@ -98,6 +104,16 @@ EXERCISES = [
                 "you used the unbiased variance, 1/(N-1); the layer normalises with the biased "
                 "batch variance, 1/N.",
             ),
+            "unbiased_s": Mistake(
+                lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, ddof=1, rescaled=False),
+                "you used the unbiased variance, 1/(N-1), in s; the layer normalises with the biased "
+                "batch variance, 1/N.", diagnosis="unbiased_variance",
+            ),
+            "x_not_x_hat": Mistake(
+                lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, centred=True),
+                "the variance path's term is x_hat * sum_k g_k x_hat_k, with the normalised x_hat = "
+                "(x - mu)/s; you used x - mu.",
+            ),
             "eps_dropped": Mistake(
                 lambda y_bar, x, gamma, eps: _backward_with(y_bar, x, gamma, eps, eps_used=False),
                 "eps is missing: s = sqrt(sigma^2 + eps), also inside x_hat.",
@@ -128,6 +144,27 @@ EXERCISES = [
             "x_not_x_hat": _param_slip(
                 "grad_gamma", lambda y_bar, x, eps: (y_bar * x).sum(axis=0),
                 "gamma multiplies the normalised x_hat, not x: dL/dgamma = sum_m g_m x_hat_m.",
+            ),
+            "gamma_swapped": _param_slip(
+                "grad_gamma", lambda y_bar, x, eps: y_bar.sum(axis=0),
+                "that is dL/dbeta: the two are swapped. dL/dgamma = sum_m g_m x_hat_m.", "swapped",
+            ),
+            "beta_swapped": _param_slip(
+                "grad_beta", lambda y_bar, x, eps: (y_bar * _x_hat(x, eps)[0]).sum(axis=0),
+                "that is dL/dgamma: the two are swapped. dL/dbeta = sum_m g_m.", "swapped",
+            ),
+            "gamma_rows": _param_slip(
+                "grad_gamma", lambda y_bar, x, eps: (y_bar * _x_hat(x, eps)[0]).sum(axis=1),
+                "you summed each row (axis 1); the sum runs over the examples, axis 0.", "wrong_axis",
+            ),
+            "beta_rows": _param_slip(
+                "grad_beta", lambda y_bar, x, eps: y_bar.sum(axis=1),
+                "you summed each row (axis 1); the sum runs over the examples, axis 0.", "wrong_axis",
+            ),
+            "gamma_unbiased": _param_slip(
+                "grad_gamma", lambda y_bar, x, eps: (y_bar * _x_hat(x, eps, ddof=1)[0]).sum(axis=0),
+                "x_hat uses the biased batch variance, 1/N, not the unbiased 1/(N-1).",
+                "unbiased_variance",
             ),
         },
         hints={"grad_gamma:wrong_shape": "sum over the examples, axis 0: one number per unit.",

@@ -81,6 +81,10 @@ def _clip_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _scaled_by(grads, c, norm):
+    return [np.asarray(g) * (1.0 if norm <= c else c / norm) for g in grads]
+
+
 def _per_array(grads, c):
     return [g * min(1.0, c / _global_norm([g])) for g in grads]
 
@@ -112,6 +116,23 @@ EXERCISES = [
                 "the wrong values).",
                 diagnosis="transposed",
             ),
+            "pre_activation": Mistake(
+                lambda dY, X, W, b: dY + (dY * (1 - (X @ W + b) ** 2)) @ W.T,
+                "g'(Z) = 1 - tanh(Z)^2: you squared Z, the pre-activation, not tanh(Z).",
+            ),
+            "tanh_prime_wrong": Mistake(
+                lambda dY, X, W, b: dY + (dY * (1 - np.tanh(X @ W + b))) @ W.T,
+                "tanh' = 1 - tanh^2: square tanh(Z) before subtracting it from 1.",
+            ),
+            "g_prime_misplaced": Mistake(
+                lambda dY, X, W, b: dY + (dY @ W.T) * (1 - np.tanh(X @ W + b) ** 2),
+                "the factor g'(Z) belongs to Z, the branch's output side: multiply delta_Y by it "
+                "first, then go back through W^T.",
+            ),
+            "bias_missing": Mistake(
+                lambda dY, X, W, b: dY + (dY * (1 - np.tanh(X @ W) ** 2)) @ W.T,
+                "Z = XW + b: the bias is missing from the Z at which g' is taken.",
+            ),
         },
     ),
     Exercise(
@@ -135,6 +156,25 @@ EXERCISES = [
                 lambda grads, c: [g * min(1.0, c / np.square(_global_norm(grads))) for g in grads],
                 "the norm is the square root of the sum of squares; you divide by the sum of "
                 "squares itself.",
+            ),
+            "l1_norm": Mistake(
+                lambda grads, c: _scaled_by(grads, c, sum(float(np.abs(g).sum()) for g in grads)),
+                "that divides by the sum of absolute values (the L1 norm); the global norm is "
+                "Euclidean, the square root of the sum of squares.", diagnosis="wrong_norm",
+            ),
+            "max_norm": Mistake(
+                lambda grads, c: _scaled_by(grads, c, max(float(np.abs(g).max()) for g in grads)),
+                "that divides by the largest absolute entry (the max norm); the global norm is "
+                "Euclidean, the square root of the sum of squares.", diagnosis="wrong_norm",
+            ),
+            "clipped_by_value": Mistake(
+                lambda grads, c: [np.clip(g, -c, c) for g in grads],
+                "np.clip limits each entry to [-c, c], which changes the gradient's direction; "
+                "clipping by the norm multiplies every entry by one factor, min(1, c/||g||).",
+            ),
+            "inverted_ratio": Mistake(
+                lambda grads, c: [g * min(1.0, _global_norm(grads) / c) for g in grads],
+                "the factor is min(1, c/||g||), the threshold over the norm: yours is inverted.",
             ),
         },
         hints={"large_inputs": "divide every entry by the largest |entry| s before squaring, "

@@ -73,6 +73,16 @@ EXERCISES = [
                 lambda s, g, N: cache_floats(s, g, N) - N * s[0],
                 "the first layer's input X (N n_0 floats) is cached too.",
             ),
+            "identity_reversed": Mistake(
+                lambda s, g, N: N * (s[0] + sum((2 if a == "identity" else 1) * n
+                                                for a, n in zip(g, s[1:], strict=True))),
+                "c_l is the other way round: an identity layer keeps only z (its a is z), so it "
+                "adds n_l; a nonlinear one keeps z and a, 2 n_l.",
+            ),
+            "activations_missing": Mistake(
+                lambda s, g, N: N * (s[0] + sum(s[1:])),
+                "each nonlinear layer keeps its activation a as well as z: c_l = 2 there.",
+            ),
         },
     ),
     Exercise(
@@ -99,6 +109,15 @@ EXERCISES = [
                 lambda L, k, N, n, c: N * n * (math.ceil(L / k) + c * L),
                 "only one segment of k layers is recomputed and cached at a time: c k, not c L.",
             ),
+            "n_missing": Mistake(
+                lambda L, k, N, n, c: N * (math.ceil(L / k) + c * k),
+                "each stored array holds N n floats: the width n is missing.",
+            ),
+            "floor_plus_one": Mistake(
+                lambda L, k, N, n, c: N * n * (L // k + 1 + c * k),
+                "L // k + 1 is one too many when k divides L: the number of segments is "
+                "ceil(L/k) = -(-L // k).",
+            ),
         },
     ),
     Exercise(
@@ -121,6 +140,16 @@ EXERCISES = [
                 lambda L, c: min(range(1, L + 1), key=lambda k: (L // k + c * k, -k)),
                 "when k does not divide L, the last, shorter segment still needs its stored "
                 "input: ceil(L/k) segments, not floor(L/k).",
+            ),
+            "c_missing": Mistake(
+                lambda L, c: min(range(1, L + 1), key=lambda k: (math.ceil(L / k) + k, -k)),
+                "the recomputed segment holds c arrays per layer: the peak is ceil(L/k) + c k, "
+                "not ceil(L/k) + k.",
+            ),
+            "off_by_one": Mistake(
+                lambda L, c: min(range(1, L + 1), key=lambda k: (math.ceil(L / k) + c * k, k)) - 1,
+                "that is the index of the best k in a list that starts at k = 1: add 1 (and "
+                "ties go to the largest k).",
             ),
         },
     ),

@@ -89,6 +89,15 @@ EXERCISES = [
                 lambda grad, t, v, eps: (grad(t + eps) - grad(t - eps)) / (2 * eps),
                 "the step goes along the direction v: theta +- eps v, not theta +- eps.",
             ),
+            "dotted_with_v": Mistake(
+                lambda grad, t, v, eps: v @ hvp_centred(grad, t, v, eps),
+                "that is the number v^T H v; the exercise asks for the vector H v, shape (P,).",
+            ),
+            "times_v": Mistake(
+                lambda grad, t, v, eps: v * hvp_centred(grad, t, v, eps),
+                "the difference of the two gradients over 2 eps is H v already: do not multiply "
+                "by v again.",
+            ),
         },
         rtol=1e-6,
     ),
@@ -110,6 +119,19 @@ EXERCISES = [
             "bias_term_missing": _r_slip(
                 "RZ", lambda X, RX, W, b, VW, Vb: RX @ W + X @ VW,
                 "the bias moves along V_b: add V_b to every row of R{Z}."),
+            "b_not_Vb": _r_slip(
+                "RZ", lambda X, RX, W, b, VW, Vb: RX @ W + X @ VW + b,
+                "R{b} is the direction V_b, not b itself: R{Z} = R{X} W + X V_W + V_b."),
+            "second_order_term": _r_slip(
+                "RZ", lambda X, RX, W, b, VW, Vb: RX @ W + X @ VW + RX @ VW + Vb,
+                "R{.} is a first derivative: the product R{X} V_W is of second order in epsilon "
+                "and drops out."),
+            "tanh_prime_wrong": _r_slip(
+                "RA", lambda X, RX, W, b, VW, Vb: (1 - np.tanh(X @ W + b)) * (RX @ W + X @ VW + Vb),
+                "tanh' = 1 - tanh^2: square tanh(Z) before subtracting it from 1."),
+            "pre_activation": _r_slip(
+                "RA", lambda X, RX, W, b, VW, Vb: (1 - (X @ W + b) ** 2) * (RX @ W + X @ VW + Vb),
+                "tanh'(Z) = 1 - tanh(Z)^2: you squared Z itself, the pre-activation."),
             "g_prime_missing": _r_slip(
                 "RA", lambda X, RX, W, b, VW, Vb: RX @ W + X @ VW + Vb,
                 "A = tanh(Z), so R{A} = tanh'(Z) * R{Z}: the factor 1 - tanh(Z)^2 is missing."),

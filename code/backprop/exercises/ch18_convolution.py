@@ -65,6 +65,39 @@ def _unstrided_input(delta, K, n, stride):
     return conv1d_grad_input(delta, K, n, 1)
 
 
+def _tap_strided_kernel(x, delta, k, stride):
+    """Tap u reads x at s u + j, the stride on the tap instead of on the output."""
+    n_out = delta.shape[2]
+    return np.stack([np.einsum("moj,mcj->oc", delta, x[:, :, stride * u:stride * u + n_out])
+                     for u in range(k)], axis=2)
+
+
+def _tap_strided_input(delta, K, n, stride):
+    N, _, n_out = delta.shape
+    grad = np.zeros((N, K.shape[1], n))
+    for u in range(K.shape[2]):
+        grad[:, :, stride * u:stride * u + n_out] += np.einsum("moj,oc->mcj", delta, K[:, :, u])
+    return grad
+
+
+def _assigned_input(delta, K, n, stride, loops=False):
+    """The input gradient with = where += belongs: per tap, or in the innermost loop."""
+    N, O, n_out = delta.shape
+    C, k = K.shape[1], K.shape[2]
+    grad = np.zeros((N, C, n))
+    if not loops:
+        for u in range(k):
+            grad[:, :, _taps(n_out, u, stride)] = np.einsum("moj,oc->mcj", delta, K[:, :, u])
+        return grad
+    for m in range(N):
+        for o in range(O):
+            for c in range(C):
+                for j in range(n_out):
+                    for u in range(k):
+                        grad[m, c, stride * j + u] = delta[m, o, j] * K[o, c, u]
+    return grad
+
+
 _STRIDE = "the window of output j starts at s j, not at j: tap u reads x at s j + u."
 
 EXERCISES = [
@@ -80,6 +113,14 @@ EXERCISES = [
                 "the taps are in reverse order: the forward pass is a correlation (no flip), so "
                 "tap u of the gradient pairs delta_j with x at s j + u.",
             ),
+            "stride_on_tap": Mistake(
+                _tap_strided_kernel,
+                "output j's window starts at s j: tap u reads x at s j + u, not at s u + j.",
+            ),
+            "axes_swapped": Mistake(
+                lambda x, delta, k, s: conv1d_grad_kernel(x, delta, k, s).transpose(1, 0, 2),
+                "dL/dK has the kernel's shape (O, C, k): output channels first, then input channels.",
+            ),
         },
     ),
     Exercise(
@@ -93,6 +134,21 @@ EXERCISES = [
                 lambda delta, K, n, s: conv1d_grad_input(delta, K[:, :, ::-1], n, s),
                 "written as a correlation of the padded errors, the input gradient uses the "
                 "kernel flipped along its taps.",
+            ),
+            "stride_on_tap": Mistake(
+                _tap_strided_input,
+                "output j's window starts at s j: its tap u read x at s j + u, not at s u + j.",
+            ),
+            "not_accumulated": Mistake(
+                _assigned_input,
+                "grad[...] = ... overwrites what the other taps sent to the same positions: "
+                "windows overlap, so add with +=.",
+            ),
+            "not_accumulated_in_loops": Mistake(
+                lambda delta, K, n, s: _assigned_input(delta, K, n, s, loops=True),
+                "grad[m, c, s j + u] = ... keeps only the last contribution: an input entry "
+                "gets one from every output channel and every window that reads it, so add "
+                "with +=.", diagnosis="not_accumulated",
             ),
         },
     ),

@@ -67,6 +67,20 @@ EXERCISES = [
                 lambda d, G, h, W: (d @ W.T + G) * (1 - h),
                 "tanh' = 1 - tanh^2: the state is squared, 1 - h_t * h_t.",
             ),
+            "wrong_derivative": Mistake(
+                lambda d, G, h, W: (d @ W.T + G) * h * (1 - h),
+                "h (1 - h) is the sigmoid's derivative; tanh'(z_t) = 1 - h_t^2.",
+            ),
+            "g_prime_misplaced": Mistake(
+                lambda d, G, h, W: (d @ W.T) * (1 - h * h) + G,
+                "both gradients reach h_t, so both go through tanh': (delta_{t+1} W_h^T + G_t) "
+                "* (1 - h_t^2), not only the recurrent one.",
+            ),
+            "g_prime_misplaced_local": Mistake(
+                lambda d, G, h, W: d @ W.T + G * (1 - h * h),
+                "both gradients reach h_t, so both go through tanh': (delta_{t+1} W_h^T + G_t) "
+                "* (1 - h_t^2), not only G_t.", diagnosis="g_prime_misplaced",
+            ),
             "local_gradient_missing": Mistake(
                 lambda d, G, h, W: (d @ W.T) * (1 - h * h),
                 "h_t reaches the loss twice: through the next step (delta_{t+1} W_h^T) and "
