@@ -24,6 +24,9 @@ CASES = [  # (sizes, hidden, output, loss, N)
     ([3, 6, 2], "tanh", "sigmoid", "half_sse", 8),
     ([6, 10, 10, 2], "identity", "identity", "binary_cross_entropy", 12),
     ([8, 32, 32, 10], "tanh", "identity", "cross_entropy", 64),
+    ([3, 5, 3], "tanh", "tanh", "cross_entropy", 8),  # non-identity heads
+    ([3, 4, 2], "relu", "sigmoid", "binary_cross_entropy", 10),
+    ([3, 4, 3], "tanh", "softmax", "half_sse", 6),
 ]
 
 
@@ -39,7 +42,8 @@ def _torch_loss(net, X, Y, loss):
     import torch
 
     acts = {"identity": lambda z: z, "sigmoid": torch.sigmoid,
-            "tanh": torch.tanh, "relu": torch.relu}
+            "tanh": torch.tanh, "relu": torch.relu,
+            "softmax": lambda z: torch.softmax(z, dim=1)}
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(np.asarray(Y, float))
     shapes = [p.shape for p in net.params]
     names = [layer.g.name for layer in net.layers]
@@ -78,7 +82,8 @@ def cases() -> list[tuple[str, float]]:
         k = sizes[-1]
         if loss == "cross_entropy":
             Y = np.eye(k)[rng.integers(0, k, N)]
-        elif loss == "binary_cross_entropy" or output == "sigmoid":
+        elif loss == "binary_cross_entropy" or output in ("sigmoid",
+                                                            "softmax"):
             Y = rng.uniform(size=(N, k))
         else:
             Y = rng.normal(size=(N, k))

@@ -64,5 +64,10 @@ def cases() -> list[tuple[str, float]]:
 
 
 if __name__ == "__main__":
-    for name, err in cases():
+    rows = cases()
+    for name, err in rows:
         print(f"{name:40s} {err:.1e}")
+    worst = max(err for _, err in rows)
+    verdict = "ok" if worst <= AGREEMENT else "FAILS"
+    print(f"worst: {worst:.1e} ({verdict} at {AGREEMENT:.0e})")
+    raise SystemExit(0 if worst <= AGREEMENT else 1)

@@ -175,6 +175,31 @@ def check_layer_agreement() -> None:
         print(f"agreement: {path.stem[len('agree_'):]}: {len(cases)} cases, worst {worst:.1e}")
 
 
+def check_agree_script_can_fail() -> None:
+    """benchmarks/agree_rnn.py run on its own judges its target: with a planted 1 % error
+    in RNN.backward's dL/dW_h it must exit non-zero and say FAILS."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent / "agree_rnn.py"
+    broken = (
+        "import runpy, backprop.rnn as r\n"
+        "backward = r.RNN.backward\n"
+        "def wrong(self, *a, **k):\n"
+        "    out = backward(self, *a, **k)\n"
+        "    self.grad_W_h *= 1.01\n"
+        "    return out\n"
+        "r.RNN.backward = wrong\n"
+        f"runpy.run_path({str(script)!r}, run_name='__main__')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", broken], capture_output=True, text=True, timeout=300)
+    if run.returncode == 0 or "FAILS" not in run.stdout:
+        sys.exit(f"{script.name} run alone did not fail on a planted error:\n{run.stdout}")
+    good = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    if good.returncode != 0:
+        sys.exit(f"{script.name} run alone failed:\n{good.stdout}{good.stderr}")
+    print(f"agreement: {script.name} run alone passes, and fails on a planted 1 % error")
+
+
 def time_block(step, min_seconds=BLOCK_SECONDS) -> float:
     """Seconds per call of ``step``, over a block of calls lasting at least ``min_seconds``."""
     n = 1
@@ -233,6 +258,7 @@ def main() -> None:
     progress("checking that backprop and PyTorch compute the same gradients ...")
     check_agreement(torch)
     check_layer_agreement()
+    check_agree_script_can_fail()
     loss_fn = torch.nn.CrossEntropyLoss()
     progress("measuring NumPy's matmul peak (2048 x 2048), float32 and float64 ...")
     roof = {np.float32: matmul_roof(np.float32), np.float64: matmul_roof(np.float64)}

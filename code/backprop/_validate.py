@@ -2,12 +2,22 @@
 
 Every message names the function, the argument, what was expected and what was given.
 Public entry points call these once; the helpers used inside hot loops do not.
+:func:`layer_state` and :func:`restore_state` let a tool that re-runs forward passes
+(a gradient check, checkpointing) leave stateful layers as one training step leaves them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+
+class NonFiniteError(ValueError):
+    """An array holds NaN or inf (raised by :func:`as_float_array`).
+
+    A ``ValueError`` like the others; its own class lets a training loop tell a
+    diverged network (NaN or inf in the values it computed) from bad input.
+    """
 
 
 def as_real_array(x: ArrayLike, name: str, where: str, dtype: DTypeLike = np.float64) -> NDArray:
@@ -37,7 +47,7 @@ def as_float_array(
     Integers are cast to ``dtype`` (float64 unless said); float32 and float64 are kept as
     they are. Booleans, complex numbers, strings and objects raise ``TypeError``; a wrong
     number of dimensions (``shape`` describes the expected one, e.g. ``"(N, 4)"``), an
-    empty batch, NaN or inf raise ``ValueError``.
+    empty batch, NaN or inf raise ``ValueError`` (NaN or inf: :class:`NonFiniteError`).
     """
     a = np.asarray(x)
     if a.dtype.kind != "f":  # (as_real_array, inlined: this runs once per training step)
@@ -53,7 +63,7 @@ def as_float_array(
     # finite array at a fraction of the cost; a non-finite sum (possibly overflow) is
     # confirmed element by element.
     if not np.isfinite(np.add.reduce(a, axis=None)) and not np.isfinite(a).all():
-        raise ValueError(f"{where}: {name} contains {nonfinite(a)}")
+        raise NonFiniteError(f"{where}: {name} contains {nonfinite(a)}")
     return a
 
 
@@ -86,7 +96,11 @@ def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDA
     """Return integer class labels of shape (n,), each in 0..k-1, or raise a clear error."""
     y = np.asarray(y)
     if y.shape != (n,):
-        hint = f"; for one-hot rows pass {name}.argmax(axis=1)" if y.ndim == 2 and y.shape[0] == n else ""
+        hint = ""
+        if y.shape == (n, 1):
+            hint = f"; for a column of labels pass {name}.ravel()"
+        elif y.ndim == 2 and y.shape[0] == n:
+            hint = f"; for one-hot rows pass {name}.argmax(axis=1)"
         raise ValueError(f"{where}: {name} has shape {y.shape}, expected ({n},): one label per row{hint}")
     if y.dtype.kind not in "iu":
         raise TypeError(
@@ -100,6 +114,23 @@ def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDA
     return y
 
 
+def positive_finite(v: object, name: str, where: str, optional: bool = False):
+    """Return ``v`` (unchanged) if it is a real number with 0 < v < inf, or raise.
+
+    Booleans, strings and other objects raise ``TypeError``; 0, negative numbers, NaN
+    and inf raise ``ValueError``. With ``optional``, None is allowed and returned (it
+    means "off", e.g. no clipping), so 0 can never be mistaken for "off".
+    """
+    if v is None and optional:
+        return None
+    if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.integer | np.floating):
+        allowed = "a number or None" if optional else "a number"
+        raise TypeError(f"{where}: {name} must be {allowed}, got {type(v).__name__}")
+    if not 0 < v < np.inf:
+        raise ValueError(f"{where}: {name} must be positive and finite, got {v!r}")
+    return v
+
+
 def as_rng(rng: np.random.Generator | int, where: str) -> np.random.Generator:
     """Return ``rng`` if it is a Generator, ``np.random.default_rng(rng)`` for an int seed."""
     if isinstance(rng, np.random.Generator):
@@ -110,3 +141,32 @@ def as_rng(rng: np.random.Generator | int, where: str) -> np.random.Generator:
         f"{where}: rng must be a numpy.random.Generator or an int seed, got "
         f"{type(rng).__name__}; make one with rng = np.random.default_rng(seed)"
     )
+
+
+def layer_state(layer: object, cache: bool = True) -> dict[str, object]:
+    """Copies of the state a forward pass may change: every public array or number of
+    ``layer`` that is not one of its parameters or gradients (BatchNorm: running_mean,
+    running_var). Found generically, so a new stateful layer joins by holding its state
+    in public attributes. With ``cache``, the forward cache is kept too, by reference (a
+    later pass replaces it, never writes into it), so a backward after the tool is the
+    step's; without, a forward run between the two calls keeps the cache it made."""
+    skip = {id(a) for a in (*getattr(layer, "params", ()), *getattr(layer, "grads", ()))}
+    state = {"_cache": layer._cache} if cache and hasattr(layer, "_cache") else {}
+    for name, value in vars(layer).items():
+        if name.startswith("_") or id(value) in skip:
+            continue
+        if isinstance(value, np.ndarray):
+            state[name] = value.copy()
+        elif isinstance(value, int | float | np.number):  # (bool is an int)
+            state[name] = value
+    return state
+
+
+def restore_state(layer: object, state: dict[str, object]) -> None:
+    """Put back what :func:`layer_state` copied (arrays in place, so views stay valid)."""
+    for name, value in state.items():
+        current = getattr(layer, name)
+        if isinstance(value, np.ndarray) and isinstance(current, np.ndarray) and current.shape == value.shape:
+            current[...] = value
+        else:
+            setattr(layer, name, value)

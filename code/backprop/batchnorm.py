@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array, as_rng
+from ._validate import as_float_array, as_rng, positive_finite
 from .activations import Activation, get_activation
 from .layers import Dense
 from .losses import Loss, get_loss
@@ -73,9 +73,11 @@ class BatchNorm:
                  eps: float = EPS, momentum: float = MOMENTUM, dtype=np.float64):
         if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
             raise ValueError(f"BatchNorm: n must be an int >= 1, got {n!r}")
-        if not (isinstance(eps, int | float) and 0 < eps < np.inf):
-            raise ValueError(f"BatchNorm: eps must be positive and finite, got {eps!r}")
-        if not (isinstance(momentum, int | float) and 0 <= momentum <= 1):
+        positive_finite(eps, "eps", "BatchNorm")  # any real number, NumPy's included
+        if isinstance(momentum, bool | np.bool_) or not isinstance(
+                momentum, int | float | np.integer | np.floating):
+            raise TypeError(f"BatchNorm: momentum must be a number, got {type(momentum).__name__}")
+        if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNorm: momentum must lie in [0, 1], got {momentum!r}")
         self.n, self.eps, self.momentum = int(n), float(eps), float(momentum)
         self.g = get_activation(activation)
@@ -154,7 +156,12 @@ class BatchNorm:
 
 
 class Stack:
-    """Dense and BatchNorm layers applied in order, with a forward and backward pass."""
+    """Dense and BatchNorm layers applied in order, with a forward and backward pass.
+
+    ``training`` (of ``forward``, ``loss_and_grads``): None runs each BatchNorm in its
+    own mode (its ``training`` attribute, True unless set, as in an MLP); True or
+    False runs them all in that mode.
+    """
 
     def __init__(self, layers: Sequence[Dense | BatchNorm]):
         if not layers or not all(isinstance(x, Dense | BatchNorm) for x in layers):
@@ -164,7 +171,7 @@ class Stack:
             raise ValueError("Stack: the same layer appears twice")
         self.layers = list(layers)
 
-    def forward(self, X: ArrayLike, training: bool = True) -> NDArray:
+    def forward(self, X: ArrayLike, training: bool | None = None) -> NDArray:
         """Return the last layer's output; X (N, n_0)."""
         a = X
         for layer in self.layers:
@@ -180,7 +187,7 @@ class Stack:
         return g
 
     def loss_and_grads(self, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
-                       training: bool = True) -> float:
+                       training: bool | None = None) -> float:
         """Forward, loss, backward: return the loss; gradients stay on the layers."""
         loss = get_loss(loss)
         value, grad = loss.value_and_grad(self.forward(X, training), Y)
@@ -198,7 +205,10 @@ class Stack:
     def train(self, X: NDArray, Y: NDArray, loss: str | Loss, eta: float,
               epochs: int, rng: np.random.Generator | int,
               batch_size: int) -> list[float]:
-        """SGD on shuffled mini-batches (training mode); return each epoch's mean loss."""
+        """SGD on shuffled mini-batches; return each epoch's mean loss.
+
+        Each BatchNorm runs in its own mode (training unless its ``training`` is False).
+        """
         if len(X) % batch_size == 1:
             raise ValueError(f"Stack.train: {len(X)} rows in batches of "
                              f"{batch_size} leave a last batch of one row")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_rng
+from ._validate import as_rng, layer_state, restore_state
+from .batchnorm import BatchNorm
 from .gradcheck import FD_STEP
 from .losses import Loss, get_loss
 from .network import MLP
@@ -53,11 +54,13 @@ def elementwise_relative_error(
 def active_pattern(net: MLP) -> NDArray[np.bool_]:
     """Return which pre-activations of the last forward pass are positive,
     every layer, as one flat boolean array: for ReLU units, which side of
-    each kink "wins"."""
+    each kink "wins". (A Dense layer's pre-activation is its cached z =
+    x W + b, a BatchNorm's its z = gamma x_hat + beta.)"""
     if any(layer._cache is None for layer in net.layers):
         raise RuntimeError("active_pattern: call net.forward first")
-    return np.concatenate([layer._cache[1].ravel() > 0
-                           for layer in net.layers])
+    return np.concatenate([
+        layer._cache[3 if isinstance(layer, BatchNorm) else 1].ravel() > 0
+        for layer in net.layers])
 
 
 def sampled_gradcheck(
@@ -80,6 +83,8 @@ def sampled_gradcheck(
     :func:`elementwise_relative_error`) and ``kink``: True when the sign
     pattern of the pre-activations differs between :math:`\theta + h e_i`
     and :math:`\theta - h e_i`, i.e. the difference straddled a kink.
+    The extra forward passes leave no trace: stateful layers (BatchNorm's
+    running statistics) end as one plain training step leaves them.
     """
     if not isinstance(net, MLP):
         raise TypeError(f"sampled_gradcheck: net must be an MLP, got "
@@ -99,6 +104,17 @@ def _check_entries(net: MLP, X: ArrayLike, Y: ArrayLike, loss: Loss,
     index of ``picks`` (into the parameters laid end to end)."""
     net.loss_and_grads(X, Y, loss)
     analytic = [g.copy() for g in net.grads]
+    after_step = [layer_state(layer) for layer in net.layers]  # as one step leaves it
+    try:
+        return _differences(net, X, Y, loss, picks, h, analytic)
+    finally:  # the centred differences' forward passes moved the running statistics
+        for layer, state in zip(net.layers, after_step, strict=True):
+            restore_state(layer, state)
+
+
+def _differences(net: MLP, X: ArrayLike, Y: ArrayLike, loss: Loss,
+                 picks: NDArray, h: float, analytic: list[NDArray]) -> list[dict]:
+    """_check_entries' comparison, entry by entry."""
     names = [f"{p}{k}" for k in range(1, len(net.layers) + 1) for p in "Wb"]
     sizes = np.array([p.size for p in net.params])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -169,7 +185,8 @@ def covering_gradcheck(
     ``rel_error`` (as :func:`~backprop.checking.elementwise_relative_error`)
     and ``kink``: True when the sign pattern of the pre-activations differs
     between :math:`\theta + h e_i` and :math:`\theta - h e_i`, i.e. the
-    difference straddled a kink.
+    difference straddled a kink. Stateful layers end as after one plain
+    training step, as with :func:`sampled_gradcheck`.
     """
     if not isinstance(net, MLP):
         raise TypeError(f"covering_gradcheck: net must be an MLP, got "

@@ -1,7 +1,9 @@
 """What backward keeps from the forward pass, and gradient checkpointing.
 
 A :class:`~backprop.layers.Dense` layer caches (x, z, a), shapes (N, n_in),
-(N, n_out), (N, n_out); its x is the previous layer's a, the same array. Gradient
+(N, n_out), (N, n_out); its x is the previous layer's a, the same array. A
+:class:`~backprop.batchnorm.BatchNorm` caches its mode, x_hat (N, n), std (n,), z and
+a (N, n). Gradient
 checkpointing keeps only the inputs of segments of ``every`` layers (counted from
 the output) and recomputes a segment's forward pass when backward reaches it:
 peak storage about L/k + c k layer activations instead of 1 + c L
@@ -16,13 +18,15 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import as_float_array, layer_state, restore_state
+from .batchnorm import BatchNorm
 from .losses import Loss, get_loss
 from .network import MLP
 
 
 def distinct_nbytes(arrays: Iterable[NDArray | None]) -> int:
-    """Return the bytes of the distinct arrays among ``arrays`` (None skipped).
+    """Return the bytes of the distinct arrays among ``arrays`` (None, and anything
+    else not an array, such as BatchNorm's cached mode flag, skipped).
 
     Two arrays count once when they are the same memory (same start address and
     size): layer l + 1's cached x is layer l's cached a, and an identity
@@ -30,7 +34,7 @@ def distinct_nbytes(arrays: Iterable[NDArray | None]) -> int:
     """
     seen: dict[tuple[int, int], int] = {}
     for a in arrays:
-        if a is not None:
+        if isinstance(a, np.ndarray):
             seen[(a.__array_interface__["data"][0], a.nbytes)] = a.nbytes
     return sum(seen.values())
 
@@ -81,13 +85,14 @@ def checkpointed_loss_and_grads(
     None afterwards. If ``held`` is a list, the bytes stored (checkpoints
     and caches, :func:`distinct_nbytes`) are appended after every layer
     step; their maximum is eq-checkpoint-memory, the recomputed layers
-    eq-recompute-cost.
+    eq-recompute-cost. A recomputed forward pass leaves a BatchNorm's
+    running statistics as the first pass left them: one step, one update.
     """
     _check_net(net, "checkpointed_loss_and_grads")
     layers = net.layers
     segs = segments(len(layers), every)
     loss = get_loss(loss)
-    n_0, dtype = layers[0].W.shape[0], net.flat_params.dtype
+    n_0, dtype = net.sizes[0], net.flat_params.dtype
     X = as_float_array(X, "X", "checkpointed_loss_and_grads", dtype=dtype)
     if X.ndim != 2 or X.shape[1] != n_0:
         raise ValueError(f"checkpointed_loss_and_grads: X has shape "
@@ -122,7 +127,7 @@ def checkpointed_loss_and_grads(
         if j < len(segs) - 1:
             a = checkpoints[j]
             for l in seg:  # recompute the segment's forward pass
-                a = layers[l]._forward(a)
+                a = _recompute(layers[l], a)
                 record()
         for l in reversed(seg):
             g = layers[l]._backward(g, input_grad=l > 0)
@@ -131,6 +136,15 @@ def checkpointed_loss_and_grads(
         checkpoints.pop()
         record()
     return value
+
+
+def _recompute(layer, a: NDArray) -> NDArray:
+    """``layer._forward(a)`` again, its state (BatchNorm's running statistics)
+    left as the first forward pass left it; the new cache is kept."""
+    state = layer_state(layer, cache=False)
+    a = layer._forward(a)
+    restore_state(layer, state)
+    return a
 
 
 class _Tagged(np.ndarray):
@@ -161,7 +175,9 @@ def backward_reads(net: MLP, X: ArrayLike, grad_out: ArrayLike) -> list[str]:
 
     Runs ``net.forward(X)``, tags every cached array, runs ``net.backward``
     (grad_out (N, n_L)) and records the arrays its NumPy operations read, e.g.
-    ``["x", "xa", "xz"]``. The caches are restored afterwards.
+    ``["x", "xa", "xz"]``. A BatchNorm's cached arrays are x_hat, std, z, a,
+    written ``h``, ``s``, ``z``, ``a`` (its mode flag is not an array).
+    The caches are restored afterwards.
     """
     _check_net(net, "backward_reads")
     net.forward(X)
@@ -169,18 +185,24 @@ def backward_reads(net: MLP, X: ArrayLike, grad_out: ArrayLike) -> list[str]:
     saved = [layer._cache for layer in net.layers]
     for l, layer in enumerate(net.layers):
         views = []
-        for name, array in zip("xza", layer._cache, strict=True):
-            view = array.view(_Tagged)
-            view._tag, view._reads = (l, name), reads
-            views.append(view)
+        for name, array in zip(_names(layer), layer._cache, strict=True):
+            if isinstance(array, np.ndarray):
+                array = array.view(_Tagged)
+                array._tag, array._reads = (l, name), reads
+            views.append(array)
         layer._cache = tuple(views)
     try:
         net.backward(grad_out)
     finally:
         for layer, cache in zip(net.layers, saved, strict=True):
             layer._cache = cache
-    return ["".join(n for n in "xza" if (l, n) in reads)
-            for l in range(len(net.layers))]
+    return ["".join(n for n in _names(layer) if (l, n) in reads)
+            for l, layer in enumerate(net.layers)]
+
+
+def _names(layer: object) -> str:
+    """One letter per entry of the layer's forward cache."""
+    return " hsza" if isinstance(layer, BatchNorm) else "xza"  # " ": its mode flag
 
 
 def _check_net(net: object, where: str) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array, as_rng
+from ._validate import as_float_array, as_labels, as_rng
 from .activations import Activation, get_activation
 from .init import init_std
 from .layers import Dense
@@ -328,7 +328,12 @@ class ConvNet:
                 sgd_step(params, [*self.conv.grads, *self.dense.grads], eta)
 
     def accuracy(self, X: ArrayLike, y: ArrayLike) -> float:
-        """Fraction of images whose largest logit is at the label."""
-        return float(
-            np.mean(np.argmax(self.forward(X), axis=1) == np.asarray(y))
-        )
+        """Fraction of images whose largest logit is at the label.
+
+        ``y``: integer class indices of shape (N,), as for :func:`backprop.accuracy`:
+        anything else (a column (N, 1), one-hot rows, float labels) raises instead of
+        being broadcast.
+        """
+        logits = self.forward(X)
+        y = as_labels(y, logits.shape[0], logits.shape[1], "y", "ConvNet.accuracy")
+        return float(np.mean(np.argmax(logits, axis=1) == y))

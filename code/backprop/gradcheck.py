@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_real_array, nonfinite
+from ._validate import as_real_array, layer_state, nonfinite, restore_state
 from .losses import Loss, get_loss
 from .network import MLP
 
@@ -25,6 +25,10 @@ def numerical_gradient(f: Callable[[], float], x: NDArray, h: float = FD_STEP) -
     ``x`` must be a writable floating-point array: an integer array would truncate the
     perturbation (so it raises ``TypeError``). In float32 or float16, where
     :math:`x \pm h` is rounded, the difference is divided by the step actually taken.
+    Where h is below the float's resolution at :math:`x_i` (float32 at
+    :math:`|x_i| \ge 256` for h = 1e-5), both :math:`x_i + h` and :math:`x_i - h` round
+    back to :math:`x_i`: no step is taken, so no step-taken quotient exists either (it
+    would be 0/0), and that entry raises ``ValueError`` instead: use a larger h or float64.
     """
     if not isinstance(x, np.ndarray):
         raise TypeError(
@@ -52,11 +56,24 @@ def numerical_gradient(f: Callable[[], float], x: NDArray, h: float = FD_STEP) -
         down = float(x[i])
         f_minus = f()
         x[i] = old
+        if up == down:  # x +- h rounded back to x: no step was taken
+            raise ValueError(_no_step(x, i, h))
         if exact_step:
             grad[i] = (f_plus - f_minus) / (2 * h)
         else:  # float32, float16: x +- h was rounded; divide by the step taken
             grad[i] = (f_plus - f_minus) / (up - down)
     return grad
+
+
+def _no_step(x: NDArray, i: tuple[int, ...], h: float) -> str:
+    """The message for an entry where x_i +- h rounds back to x_i."""
+    entry = f"x[{', '.join(map(str, i))}]"
+    return (
+        f"numerical_gradient: {entry} = {float(x[i]):g} ({x.dtype}): the step h = {h:g} is below "
+        f"the float's resolution there (spacing {float(np.spacing(np.abs(x[i]))):g}), so "
+        f"{entry} +- h rounds back to {entry} and no difference can be taken; expected h at "
+        f"least half the spacing, or x in float64"
+    )
 
 
 def relative_error(a: ArrayLike, n: ArrayLike) -> float:
@@ -97,12 +114,26 @@ def gradcheck(
     a kink (ReLU at 0, max) within h of a parameter, a tiny gradient whose norm is
     near the round-off, or float32 can all cost digits; re-run with other data.
     A NaN or inf in either gradient raises ``ValueError`` naming the parameter.
+
+    The 2P extra forward passes leave no trace: stateful layers (BatchNorm's running
+    statistics) end as one plain training step, ``net.loss_and_grads``, leaves them.
     """
     if not isinstance(net, MLP):
         raise TypeError(f"gradcheck: net must be an MLP, got {type(net).__name__}")
     loss = get_loss(loss)
     net.loss_and_grads(X, Y, loss)
     analytic = [g.copy() for g in net.grads]
+    after_step = [layer_state(layer) for layer in net.layers]  # as one training step leaves it
+    try:
+        return _compare(net, X, Y, loss, h, analytic)
+    finally:  # the finite differences' forward passes moved the running statistics
+        for layer, state in zip(net.layers, after_step, strict=True):
+            restore_state(layer, state)
+
+
+def _compare(net: MLP, X: ArrayLike, Y: ArrayLike, loss: Loss, h: float,
+             analytic: list[NDArray]) -> list[tuple[str, float]]:
+    """gradcheck's comparison: each parameter's analytic gradient against the numerical."""
 
     def f() -> float:
         return loss.value(net.forward(X), Y)

@@ -32,7 +32,8 @@ def g_prime_second(name: str, z: Array, a: Array) -> tuple[Array, Array]:
     :math:`\sigma'' = \sigma'(1 - 2\sigma)`,
     :math:`\tanh'' = -2\tanh\,(1 - \tanh^2)`
     (eq-g-second); identity and ReLU have :math:`g'' = 0` (ReLU: away from 0).
-    ``a`` = g(z) (N, n), reused.
+    ``a`` = g(z) (N, n), reused. The softmax acts on rows, not entry by
+    entry: :func:`r_pass` treats it with :func:`softmax_jvp`.
     """
     if name == "identity":
         return np.ones_like(z), np.zeros_like(z)
@@ -46,8 +47,8 @@ def g_prime_second(name: str, z: Array, a: Array) -> tuple[Array, Array]:
         return (z > 0).astype(z.dtype), np.zeros_like(z)
     raise ValueError(
         f"g_prime_second: activation {name!r} is not supported; choose "
-        "identity, sigmoid, tanh or relu (for a softmax output use identity "
-        "and the cross_entropy loss)")
+        "identity, sigmoid, tanh or relu (the softmax acts on rows: "
+        "see softmax_jvp)")
 
 
 def softmax_jvp(s: Array, r: Array) -> Array:
@@ -60,6 +61,19 @@ def softmax_jvp(s: Array, r: Array) -> Array:
     return s * (r - np.sum(s * r, axis=-1, keepdims=True))
 
 
+def _softmax_delta_r(s: Array, r_s: Array, G: Array, RG: Array):
+    r"""Return (delta, R{delta}) of a softmax layer, all (N, k).
+
+    :math:`\delta = s \odot (G - (G\cdot s)\mathbf 1)` row by row (the
+    vector-Jacobian product), and by the product rule
+    :math:`R\{\delta\} = R\{s\}\odot(G - (G\cdot s)\mathbf 1)
+    + s\odot(R\{G\} - (R\{G\}\cdot s + G\cdot R\{s\})\mathbf 1)`.
+    """
+    centred = G - np.sum(G * s, axis=-1, keepdims=True)
+    r_dot = np.sum(RG * s + G * r_s, axis=-1, keepdims=True)
+    return s * centred, r_s * centred + s * (RG - r_dot)
+
+
 class RPass(NamedTuple):
     """The gradient and H v, with the R{.} of every layer."""
 
@@ -70,26 +84,42 @@ class RPass(NamedTuple):
     r_delta: list[Array]  # R{delta^l}
 
 
-def _loss_r(loss: str, out: Array, r_out: Array, Y: ArrayLike):
-    """Return (dL/dA^L, R{dL/dA^L}, whether dL/dA^L is already dL/dZ^L)."""
+def _targets(loss: str, shape: tuple[int, int], Y: ArrayLike) -> Array:
+    """Y checked as ``MLP.loss_and_grads`` checks it: no broadcast, finite.
+
+    Cross-entropy labels (N,) become one-hot rows; otherwise Y must have
+    the output's shape (N, k).
+    """
+    N, k = shape
+    Y = np.asarray(Y)
+    if loss == "cross_entropy" and Y.ndim == 1:
+        return np.eye(k)[as_labels(Y, N, k, "Y", "hvp")]
+    expected = f"{shape}, the shape of the output"
+    if loss == "cross_entropy":
+        expected = f"({N},) labels or {shape} rows"
+    Y = as_float_array(Y, "Y", "hvp", ndim=2, shape=expected)
+    if Y.shape != shape:
+        raise ValueError(f"hvp: Y has shape {Y.shape}, expected {expected}")
+    return Y
+
+
+def _loss_r(loss: str, out: Array, r_out: Array, Y: Array):
+    r"""Return :math:`G^L = \partial L/\partial A^L` and :math:`R\{G^L\}`.
+
+    ``out`` = A^L (N, k), which the two cross-entropies read as logits;
+    the output layer's g' and g'' enter afterwards, in the backward pass.
+    """
     N = out.shape[0]
-    if loss == "cross_entropy":  # out are logits: (mass * s - y)/N
-        Y = np.asarray(Y)
-        if Y.ndim == 1:
-            Y = np.eye(out.shape[1])[as_labels(Y, N, out.shape[1], "Y", "hvp")]
+    if loss == "half_sse":
+        return (out - Y) / N, r_out / N
+    if loss == "mse":
+        return 2 * (out - Y) / out.size, 2 * r_out / out.size
+    if loss == "cross_entropy":  # (mass * softmax(out) - y)/N
         s = _softmax(out)
         mass = Y.sum(axis=1, keepdims=True)
-        return (mass * s - Y) / N, mass * softmax_jvp(s, r_out) / N, True
-    Y = as_float_array(Y, "Y", "hvp", ndim=2, shape=f"{out.shape}")
-    if Y.shape != out.shape:
-        raise ValueError(f"hvp: Y has shape {Y.shape}, expected {out.shape}")
-    if loss == "half_sse":
-        return (out - Y) / N, r_out / N, False
-    if loss == "mse":
-        return 2 * (out - Y) / out.size, 2 * r_out / out.size, False
-    # binary_cross_entropy from logits: (sigma(z) - y)/N
-    s = _sigmoid(out)
-    return (s - Y) / N, s * (1 - s) * r_out / N, True
+        return (mass * s - Y) / N, mass * softmax_jvp(s, r_out) / N
+    s = _sigmoid(out)  # binary_cross_entropy from logits: (sigma - y)/N
+    return (s - Y) / N, s * (1 - s) * r_out / N
 
 
 def r_pass(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
@@ -99,7 +129,8 @@ def r_pass(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
     Forward (eq-rop-forward): :math:`Z^l = A^{l-1}W^l + \mathbf 1 b^l`,
     :math:`R\{Z^l\} = R\{A^{l-1}\}W^l + A^{l-1}V_W^l + \mathbf 1 V_b^l`,
     :math:`R\{A^l\} = g'(Z^l)\odot R\{Z^l\}`, :math:`R\{A^0\} = 0`.
-    Backward (eq-rop-backward), with :math:`G^l = \partial L/\partial A^l`:
+    Backward (eq-rop-backward), with :math:`G^l = \partial L/\partial A^l`,
+    from :math:`G^L` of the loss through every layer, the output included:
     :math:`R\{\delta^l\} = g''(Z^l)\odot R\{Z^l\}\odot G^l
     + g'(Z^l)\odot R\{G^l\}`,
     :math:`R\{G^{l-1}\} = R\{\delta^l\}W^{l\top} + \delta^l V_W^{l\top}`.
@@ -107,6 +138,10 @@ def r_pass(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
     :math:`R\{\nabla_{W^l}\} = R\{A^{l-1}\}^\top\delta^l
     + A^{l-1\top}R\{\delta^l\}`,
     :math:`R\{\nabla_{b^l}\} = \mathbf 1^\top R\{\delta^l\}`.
+    A softmax layer acts on rows: :math:`R\{A^l\}` by :func:`softmax_jvp`,
+    :math:`\delta^l` and :math:`R\{\delta^l\}` by the product rule on its
+    vector-Jacobian product. Y is checked as ``MLP.loss_and_grads`` checks
+    it (same shape as the output, finite; cross-entropy also takes labels).
     X (N, n_0), Y as the loss takes it, v (P,) -> grad, hvp (P,).
     """
     if not isinstance(net, MLP):
@@ -126,7 +161,9 @@ def r_pass(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
     if v.shape != (P,):
         raise ValueError(f"hvp: v has shape {v.shape}, expected ({P},)")
     for layer in net.layers:
-        g_prime_second(layer.g.name, np.zeros(1), np.zeros(1))  # supported?
+        if layer.g.name != "softmax":  # softmax: by rows, below
+            g_prime_second(layer.g.name, np.zeros(1), np.zeros(1))
+    Y = _targets(loss, (X.shape[0], net.layers[-1].W.shape[1]), Y)
     # split v like the parameters: V_W^l, V_b^l
     V, offset = [], 0
     for layer in net.layers:
@@ -141,20 +178,23 @@ def r_pass(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
         z = A[-1] @ layer.W + layer.b
         rz = RA[-1] @ layer.W + A[-1] @ VW + Vb
         a = layer.g.f(z)
-        d1, _ = g_prime_second(layer.g.name, z, a)
+        if layer.g.name == "softmax":
+            ra = softmax_jvp(a, rz)                        # (eq-softmax-rop)
+        else:
+            ra = g_prime_second(layer.g.name, z, a)[0] * rz
         Z.append(z)
         RZ.append(rz)
         A.append(a)
-        RA.append(d1 * rz)
-    # the loss and its R{.}
-    G, RG, is_delta = _loss_r(loss, A[-1], RA[-1], Y)
+        RA.append(ra)
+    # the loss and its R{.}: G^L = dL/dA^L, whatever the output activation
+    G, RG = _loss_r(loss, A[-1], RA[-1], Y)
     L = len(net.layers)
     grads, hvps = [None] * L, [None] * L
     deltas, r_deltas = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):  # backward and its R{.} (eq-rop-backward)
         layer, (VW, _) = net.layers[l], V[l]
-        if l == L - 1 and is_delta:
-            delta, r_delta = G, RG  # logits: dL/dZ^L directly
+        if layer.g.name == "softmax":
+            delta, r_delta = _softmax_delta_r(A[l + 1], RA[l + 1], G, RG)
         else:
             d1, d2 = g_prime_second(layer.g.name, Z[l], A[l + 1])
             delta = d1 * G                                 # (BP2)

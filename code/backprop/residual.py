@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import NonFiniteError, as_float_array, nonfinite, positive_finite
 from .batchnorm import BatchNorm
 from .layers import Dense
 from .losses import Loss, get_loss
@@ -23,11 +23,31 @@ from .training import minibatches
 Layer = Dense | BatchNorm
 
 
-def _run(layer, x: NDArray, training: bool) -> NDArray:
-    """One layer's forward pass (BatchNorm takes the mode, Dense does not)."""
+def _run(layer, x: NDArray, training: bool | None) -> NDArray:
+    """One layer's forward pass (BatchNorm takes the mode, Dense does not;
+    None: the BatchNorm's own mode)."""
     if isinstance(layer, BatchNorm | Residual):
         return layer.forward(x, training)
     return layer.forward(x)
+
+
+def _refuse_sharing(where: str, places: Sequence[tuple[str, object]]) -> None:
+    """Raise ``ValueError`` if one layer object sits at two of ``places``
+    ((where it sits, layer) pairs, branches walked), as :class:`~backprop.network.MLP`
+    does: a layer keeps one forward cache, so a second place would overwrite the
+    first's and silently give wrong gradients."""
+    seen: dict[int, str] = {}
+    for place, layer in places:
+        earlier = seen.get(id(layer))
+        if earlier is not None:
+            kind = type(layer).__name__
+            fresh = {"Dense": "Dense(layer.W.copy(), layer.b.copy(), layer.g)",
+                     "BatchNorm": "BatchNorm(layer.n, layer.g)"}.get(kind, "a new block of new layers")
+            raise ValueError(
+                f"{where}: {place} is the same {kind} object as {earlier}; weight sharing "
+                f"(one layer used twice) is not supported: give each place its own "
+                f"{kind} (e.g. {fresh})")
+        seen[id(layer)] = place
 
 
 class Residual:
@@ -48,13 +68,13 @@ class Residual:
                                  for x in branch):
             raise TypeError("Residual: branch must be a non-empty list of "
                             "Dense and BatchNorm layers")
-        if len({id(x) for x in branch}) != len(branch):
-            raise ValueError("Residual: the same layer appears twice")
+        _refuse_sharing("Residual", [(f"branch layer {k}", x)
+                                     for k, x in enumerate(branch, start=1)])
         self.branch = list(branch)
         self._shape: tuple[int, ...] | None = None
 
-    def forward(self, x: ArrayLike, training: bool = True) -> NDArray:
-        """Return x + f(x); x (N, n) -> (N, n)."""
+    def forward(self, x: ArrayLike, training: bool | None = None) -> NDArray:
+        """Return x + f(x); x (N, n) -> (N, n). ``training`` as for ResidualNet."""
         x = as_float_array(x, "x", "Residual.forward", ndim=2, shape="(N, n)")
         fx = x
         for layer in self.branch:
@@ -96,6 +116,10 @@ class ResidualNet:
 
     After ``backward``, ``grad_inputs[i]`` holds dL/d(input of layer i), of
     the input's shape: the gradient as it arrives at each layer.
+    ``training`` (of ``forward``, ``loss_and_grads``): None runs each
+    BatchNorm in its own mode (its ``training`` attribute, True unless set,
+    as in an MLP); True or False runs them all in that mode. Each layer
+    object may sit at one place only, branches included (as in an MLP).
     """
 
     def __init__(self, layers: Sequence[Layer | Residual]):
@@ -103,12 +127,17 @@ class ResidualNet:
         if not layers or not all(isinstance(x, kinds) for x in layers):
             raise TypeError("ResidualNet: layers must be a non-empty list of "
                             "Dense, BatchNorm and Residual layers")
-        if len({id(x) for x in layers}) != len(layers):
-            raise ValueError("ResidualNet: the same layer appears twice")
+        places = []
+        for i, x in enumerate(layers, start=1):
+            places.append((f"layer {i}", x))
+            if isinstance(x, Residual):
+                places += [(f"layer {i} (branch layer {k})", y)
+                           for k, y in enumerate(x.branch, start=1)]
+        _refuse_sharing("ResidualNet", places)
         self.layers = list(layers)
         self.grad_inputs: list[NDArray] = []
 
-    def forward(self, X: ArrayLike, training: bool = True) -> NDArray:
+    def forward(self, X: ArrayLike, training: bool | None = None) -> NDArray:
         """Return the last layer's output; X (N, n_0)."""
         a = X
         for layer in self.layers:
@@ -125,7 +154,7 @@ class ResidualNet:
         return g
 
     def loss_and_grads(self, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
-                       training: bool = True) -> float:
+                       training: bool | None = None) -> float:
         """Forward, loss, backward: return the loss; grads stay on layers."""
         loss = get_loss(loss)
         value, grad = loss.value_and_grad(self.forward(X, training), Y)
@@ -177,10 +206,15 @@ def clip_by_global_norm(grads: Sequence[NDArray], max_norm: float) -> float:
     if not 0 < max_norm < np.inf:
         raise ValueError(f"clip_by_global_norm: max_norm must be positive "
                          f"and finite, got {max_norm!r}")
-    for i, g in enumerate(grads):
+    for i, g in enumerate(grads):  # all checked before any is scaled
         if not isinstance(g, np.ndarray) or not g.flags.writeable:
+            got = "read-only" if isinstance(g, np.ndarray) else type(g).__name__
             raise TypeError(f"clip_by_global_norm: grads[{i}] must be a "
-                            f"writable NumPy array (scaled in place)")
+                            f"writable NumPy array (scaled in place), got {got}")
+        if g.dtype.kind != "f":
+            raise TypeError(f"clip_by_global_norm: grads[{i}] has dtype "
+                            f"{g.dtype}, expected a floating-point array (scaled "
+                            f"in place, so it cannot be cast)")
     norm = global_norm(grads)
     if norm > max_norm:
         factor = max_norm / norm
@@ -198,11 +232,26 @@ def train_clipped(net, X: NDArray, Y: NDArray, loss: str | Loss, eta: float,
     ``max_norm=None`` trains without clipping. Returns two arrays, one entry
     per step: the batch loss and the global norm of the gradient *before*
     clipping. Training stops at the first step whose loss or gradient is not
-    finite (that step is recorded: inf or NaN), instead of raising.
+    finite (that step is recorded: inf or NaN), instead of raising. Only that,
+    divergence, gives NaN: bad input (wrong widths, labels out of range, NaN or
+    inf in X, Y or the starting parameters) raises, as the layers and losses do.
     """
-    if not 0 < eta < np.inf:
-        raise ValueError(f"train_clipped: eta must be positive and finite, "
-                         f"got {eta!r}")
+    where = "train_clipped"
+    positive_finite(eta, "eta", where)
+    positive_finite(max_norm, "max_norm", where, optional=True)
+    # checked once here, so a NaN or inf met inside the loop is the network's own
+    as_float_array(X, "X", where)
+    bad = nonfinite(np.asarray(Y))
+    if bad:
+        raise ValueError(f"{where}: Y contains {bad}")
+    if len(Y) != len(X):
+        raise ValueError(f"{where}: Y has {len(Y)} rows but X has {len(X)}; "
+                         f"expected one target per row of X")
+    for i, p in enumerate(net.params):
+        bad = nonfinite(p)
+        if bad:
+            raise ValueError(f"{where}: the net's params[{i}] contains {bad} "
+                             f"before training; expected finite parameters")
     losses, norms = [], []
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(epochs):
@@ -212,7 +261,7 @@ def train_clipped(net, X: NDArray, Y: NDArray, loss: str | Loss, eta: float,
                     grads = net.grads
                     finite = all(np.isfinite(g).all() for g in grads)
                     norm = global_norm(grads) if finite else np.inf
-                except ValueError:  # an input checker met inf or NaN
+                except NonFiniteError:  # a checker met the net's inf or NaN
                     value, norm = np.nan, np.nan
                 losses.append(value)
                 norms.append(norm)

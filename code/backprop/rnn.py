@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_float_array
+from ._validate import as_float_array, as_rng, positive_finite
 
 Array = NDArray[np.float64]
 
@@ -27,7 +27,8 @@ class RNN:
     """A tanh RNN layer: ``forward`` runs a sequence, ``backward`` runs BPTT.
 
     ``forward(X, h0)`` caches the inputs and states; ``backward(grad_H, k)``
-    reads them, sets ``grad_W_x``, ``grad_W_h``, ``grad_b``, ``grad_h0``
+    reads them, sets ``grad_W_x``, ``grad_W_h``, ``grad_b`` (in place, as
+    Dense does, so a ``grads`` list taken earlier sees them), ``grad_h0``
     and ``delta`` (dL/dz_t, the error at the weighted input z_t, shape
     (N, T, m)) and returns dL/dX. Called
     before ``forward`` it raises ``RuntimeError``. The layer owns copies of
@@ -151,10 +152,10 @@ class RNN:
                     if s > 0:
                         d = (d @ self.W_h.T) * slope[:, s - 1]
         H_prev = np.concatenate([h0[:, None], H[:, :-1]], axis=1)
-        self.delta = delta                          # (eq-rnn-grads):
-        self.grad_W_x = np.einsum("ntj,ntk->jk", X, delta)
-        self.grad_W_h = np.einsum("ntj,ntk->jk", H_prev, delta)
-        self.grad_b = delta.sum(axis=(0, 1))
+        self.delta = delta                          # (eq-rnn-grads), in place:
+        self.grad_W_x[...] = np.einsum("ntj,ntk->jk", X, delta)
+        self.grad_W_h[...] = np.einsum("ntj,ntk->jk", H_prev, delta)
+        self.grad_b[...] = delta.sum(axis=(0, 1))
         self.grad_h0 = delta[:, 0] @ self.W_h.T
         return delta @ self.W_x.T
 
@@ -180,13 +181,7 @@ def clip_to_norm(grads: Sequence[NDArray], max_norm: float) -> float:
     overflows nor underflows; c = ``max_norm`` > 0. The direction of g is
     kept and :math:`\|\hat g\| = \min(\|g\|, c)`.
     """
-    if isinstance(max_norm, bool) or not isinstance(
-            max_norm, int | float | np.integer | np.floating):
-        raise TypeError(f"clip_to_norm: max_norm must be a number, got "
-                        f"{type(max_norm).__name__}")
-    if not 0 < max_norm < np.inf:
-        raise ValueError(f"clip_to_norm: max_norm must be positive and "
-                         f"finite, got {max_norm!r}")
+    positive_finite(max_norm, "max_norm", "clip_to_norm")
     if len(grads) == 0:
         raise ValueError("clip_to_norm: grads is empty")
     for i, g in enumerate(grads):
@@ -204,7 +199,7 @@ def clip_to_norm(grads: Sequence[NDArray], max_norm: float) -> float:
 
 def train_sequence_regression(
     rnn: RNN, V: Array, c: Array, X: ArrayLike, Y: ArrayLike, eta: float,
-    steps: int, batch_size: int, rng: np.random.Generator,
+    steps: int, batch_size: int, rng: np.random.Generator | int,
     max_norm: float | None = None, k: int | None = None,
 ) -> tuple[Array, Array]:
     r"""SGD on :math:`L = \frac{1}{2NT}\sum_{n,t}\|h_t V + c - y_t\|^2`.
@@ -217,7 +212,13 @@ def train_sequence_regression(
     :math:`\theta \leftarrow \theta - \eta\,\hat g`. Returns the batch loss
     and the gradient norm before clipping, one entry per step; training
     stops at the first step whose loss is not finite (returned as NaN/inf).
+    ``eta`` must be positive and finite; ``max_norm`` None means no clipping,
+    else it must be positive and finite (0 raises); an int ``rng`` is a seed.
     """
+    where = "train_sequence_regression"
+    positive_finite(eta, "eta", where)
+    positive_finite(max_norm, "max_norm", where, optional=True)
+    rng = as_rng(rng, where)
     X = as_float_array(X, "X", "train_sequence_regression", ndim=3)
     Y = as_float_array(Y, "Y", "train_sequence_regression", ndim=3)
     m = rnn.W_h.shape[0]
@@ -241,7 +242,7 @@ def train_sequence_regression(
         grad_V = np.einsum("ntj,ntp->jp", H, g_out)
         grad_c = g_out.sum(axis=(0, 1))
         grads = [*rnn.grads, grad_V, grad_c]
-        norms[step] = (clip_to_norm(grads, max_norm) if max_norm
+        norms[step] = (clip_to_norm(grads, max_norm) if max_norm is not None
                        else _global_norm(grads))
         for p, g in zip([*rnn.params, V, c], grads, strict=True):
             p -= eta * g                            # SGD
