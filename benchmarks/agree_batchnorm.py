@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop.batchnorm import BatchNorm
+from backprop.layers.batchnorm import BatchNorm
 
 SHAPES = [(2, 1), (5, 3), (32, 16), (128, 64)]  # (N, n)
 AGREEMENT = 1e-10

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop.conv import Conv1D, Conv2D
+from backprop.layers.convolution import Conv1D, Conv2D
 
 AGREEMENT = 1e-10
 # (N, C_in, C_out, spatial size, kernel, stride, padding)

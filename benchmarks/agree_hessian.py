@@ -1,4 +1,4 @@
-"""Agreement of backprop.hessian's Hessian-vector products with PyTorch.
+"""Agreement of backprop.roads.second_order's Hessian-vector products with PyTorch.
 
 In float64.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 import backprop as bp
-from backprop.hessian import hessian, hvp
+from backprop.roads.second_order import hessian, hvp
 
 AGREEMENT = 1e-10
 CASES = [  # (sizes, hidden, output, loss, N)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 import backprop as bp
-from backprop.residual import Residual, clip_by_global_norm
+from backprop.layers.residual import Residual, clip_by_global_norm
 
 SHAPES = [(1, 1), (5, 3), (32, 16), (128, 64)]  # (N, n)
 ACTIVATIONS = {"tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid"}

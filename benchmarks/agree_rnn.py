@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop.rnn import RNN
+from backprop.layers.recurrent import RNN
 
 AGREEMENT = 1e-10
 CASES = [(1, 1, 1, 1), (2, 5, 3, 4), (4, 12, 2, 8), (8, 30, 5, 16)]  # N, T, n, m

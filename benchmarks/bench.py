@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 import backprop as bp
-from backprop.engine import Value  # noqa: F401  (the scalar engine, timed below)
-from backprop.scalar_nn import ScalarMLP
+from backprop.roads.engine import Value  # noqa: F401  (the scalar engine, timed below)
+from backprop.roads.scalar_network import ScalarMLP
 
 HERE = Path(__file__).resolve().parent
 ETA = 0.01
@@ -182,7 +182,7 @@ def check_agree_script_can_fail() -> None:
 
     script = Path(__file__).resolve().parent / "agree_rnn.py"
     broken = (
-        "import runpy, backprop.rnn as r\n"
+        "import runpy, backprop.layers.recurrent as r\n"
         "backward = r.RNN.backward\n"
         "def wrong(self, *a, **k):\n"
         "    out = backward(self, *a, **k)\n"

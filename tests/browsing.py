@@ -174,7 +174,8 @@ OVERFLOW_JS = """
     const math = el.closest('div.math');
     const eqno = math && math.querySelector('.eqno');
     const id = (math && math.id) || el.id || '';
-    const text = (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+    const words = (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ');
+    const text = Array.from(words).slice(0, 60).join('');  // whole characters
     return `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
       + (eqno ? ` eq ${eqno.textContent.replace('#', '').trim()}` : '') + (id ? ` #${id}` : '')
       + ` (${el.scrollWidth} px in ${el.clientWidth} px) "${text}"`;
@@ -231,7 +232,8 @@ NEEDS_SCROLL_JS = """
     if (el.scrollWidth - el.clientWidth > 1) {
       const math = el.closest('div.math');
       const eqno = math && math.querySelector('.eqno');
-      const text = (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 50);
+      const words = (el.innerText || el.textContent || '').trim().replace(/\\s+/g, ' ');
+      const text = Array.from(words).slice(0, 50).join('');  // whole characters
       out.push(`${what}${eqno ? ' ' + eqno.textContent.replace('#', '').trim() : ''}`
                + `${math && math.id ? ' #' + math.id : ''}: `
                + `${el.scrollWidth} px in ${el.clientWidth} px "${text}"`);

@@ -182,7 +182,7 @@ RUNNER = textwrap.dedent(
 
     notebook, labels, out = sys.argv[1], set(json.loads(sys.argv[2])), sys.argv[3]
     import backprop as bp
-    import backprop.equations as eqs
+    import backprop.teaching.equations as eqs
 
     verdicts, errors = {}, []
 

@@ -159,7 +159,7 @@ def test_every_figure_present():
 
 
 def test_every_animation_printed_as_its_still_sequence():
-    """An animation (backprop.animation) offers the site its player and the print its still
+    """An animation (backprop.teaching.animation) offers the site its player and the print its still
     sequence, a PNG: each such PNG is in the PDF, at its own size in pixels."""
     from PIL import Image
 

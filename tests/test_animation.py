@@ -1,4 +1,4 @@
-"""backprop.animation: the frames show the package's numbers, computed again here by
+"""backprop.teaching.animation: the frames show the package's numbers, computed again here by
 other means; the page's markup (controls, text alternatives, colours legible on the
 white plate); the print edition's still sequence; bad input."""
 
@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import backprop as bp
-from backprop.animation import Animation, Scene, delta_flow, descent
+from backprop.teaching.animation import Animation, Scene, delta_flow, descent
 
 X0, Y0 = np.array([[3.0, -2.0, 4.0]]), np.array([[1.0]])
 

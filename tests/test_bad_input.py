@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.engine import Value
-from backprop.loops import loop_gradients
-from backprop.scalar_nn import ScalarMLP
+from backprop.roads.engine import Value
+from backprop.roads.explicit_loops import loop_gradients
+from backprop.roads.scalar_network import ScalarMLP
 
 
 def net32() -> bp.MLP:

@@ -2,7 +2,7 @@
 Jacobian, in training and inference mode, inside stacks with every activation and loss;
 the running averages; bad input.
 
-The references here are computed independently of backprop.batchnorm: centred
+The references here are computed independently of backprop.layers.batchnorm: centred
 differences of the package's forward pass and of a forward pass written here in NumPy, and
 the Jacobian of x_hat written entry by entry.
 """
@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.batchnorm import BatchNorm, Stack, batch_norm
+from backprop.layers.batchnorm import BatchNorm, Stack, batch_norm
 
 FD_RTOL = 1e-7
 # Through a stack, batch normalisation divides by each unit's batch std s (>= 0.1 here): the

@@ -1,4 +1,4 @@
-"""The site in headless Chromium (tests/browsing.py): the animations (backprop.animation
+"""The site in headless Chromium (tests/browsing.py): the animations (backprop.teaching.animation
 and the player in _static/site.js) play, step and pause, by mouse and by keyboard, at
 every width; nothing plays by itself; a reader who asks for reduced motion gets the
 still sequence; and in dark mode every equation, figure and animation stays legible."""
@@ -8,7 +8,8 @@ from browsing import CHAPTERS, LAY_OUT_ALL, WIDTHS, open_page, shot_name, wait_f
 from conftest import FULL, ROOT, tiered, toc_pages
 
 ANIMATED = [doc for doc in CHAPTERS
-            if "from backprop.animation import" in (ROOT / f"{doc}.ipynb").read_text(encoding="utf-8")]
+            if "from backprop.teaching.animation import"
+            in (ROOT / f"{doc}.ipynb").read_text(encoding="utf-8")]
 
 
 def test_the_chapters_have_their_animations():
@@ -157,7 +158,7 @@ LEGIBILITY_JS = """
     return out;
   };
   const shown = (el) => el.getBoundingClientRect().width > 0;
-  const text = (el) => (el.textContent || '').trim().slice(0, 50);
+  const text = (el) => Array.from((el.textContent || '').trim()).slice(0, 50).join('');
   const bad = [];
   let math = 0, images = 0, svgText = 0;
   for (const el of document.querySelectorAll('main mjx-container')) {

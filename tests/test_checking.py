@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.checking import (
+from backprop.roads.gradient_checks import (
     active_pattern,
     covering_entries,
     covering_gradcheck,

@@ -1,7 +1,7 @@
 """Gradient checkpointing and the forward caches: gradients equal to the plain
 backward pass and to centred differences, for random widths, depths, segment
 lengths, activations and losses; the bytes stored against closed forms written
-here from the widths (not from backprop.checkpoint); what backward reads; bad input.
+here from the widths (not from backprop.roads.checkpointing); what backward reads; bad input.
 """
 
 import numpy as np
@@ -10,14 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.checkpoint import (
+from backprop.roads.checkpointing import (
     backward_reads,
     cache_nbytes,
     checkpointed_loss_and_grads,
     distinct_nbytes,
     segments,
 )
-from backprop.counting import MatmulLog
+from backprop.teaching.counting import MatmulLog
 
 EQUAL_RTOL = 1e-12  # recomputation repeats the same operations: equal gradients
 FD_RTOL = 1e-6

@@ -2,7 +2,7 @@
 random shapes, strides and paddings; the forward pass against a loop written from the
 definition (sum of products); the output size; a small ConvNet's gradients; bad input.
 
-The references are independent of backprop.conv's backward: centred differences of
+The references are independent of backprop.layers.convolution's backward: centred differences of
 the forward pass, and a direct loop over output positions.
 """
 
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.conv import Conv1D, Conv2D, ConvNet, output_size
+from backprop.layers.convolution import Conv1D, Conv2D, ConvNet, output_size
 
 FD_RTOL = 1e-7
 ACTS = ["identity", "tanh", "sigmoid"]  # smooth: relu's kink would spoil differences

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from backprop.counting import (
+from backprop.teaching.counting import (
     CallCounter,
     Tally,
     chain_product,

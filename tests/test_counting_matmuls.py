@@ -1,10 +1,10 @@
-"""backprop.counting's matrix-product log: what count_matmuls records, and what it leaves alone."""
+"""backprop.teaching.counting's matrix-product log: what count_matmuls records, and what it leaves alone."""
 
 import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.counting import MatmulLog, Watched, count_matmuls, unwatched
+from backprop.teaching.counting import MatmulLog, Watched, count_matmuls, unwatched
 
 
 def test_one_product_is_counted_with_its_sizes():

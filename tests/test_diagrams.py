@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Annotation
 
-from backprop.diagrams import (
+from backprop.teaching.diagrams import (
     BACKWARD_COLOUR,
     Edge,
     _normal,
@@ -57,8 +57,8 @@ def test_position_outside_the_edge_is_refused():
 
 
 def test_value_graph_draws_one_circle_per_node_and_one_arrow_per_edge():
-    from backprop.diagrams import draw_value_graph
-    from backprop.engine import Value
+    from backprop.roads.engine import Value
+    from backprop.teaching.diagrams import draw_value_graph
 
     x, w = Value(1.5, label="x"), Value(0.8, label="w")
     L = (x * w + x).tanh()

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.batchnorm import BatchNorm
-from backprop.conv import Conv2D, ConvNet
-from backprop.residual import train_clipped
-from backprop.rnn import RNN, train_sequence_regression
+from backprop.layers.batchnorm import BatchNorm
+from backprop.layers.convolution import Conv2D, ConvNet
+from backprop.layers.recurrent import RNN, train_sequence_regression
+from backprop.layers.residual import train_clipped
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -179,9 +179,9 @@ def test_rnn_backward_updates_gradients_in_place():
 # Second set (issue 24, point 3). The rule for stateful layers: a tool that re-runs a
 # forward pass leaves them exactly as one plain training step (forward + backward in
 # training mode) leaves them.
-from backprop import checking, checkpoint  # noqa: E402
-from backprop.batchnorm import Stack  # noqa: E402
-from backprop.residual import Residual, ResidualNet, clip_by_global_norm  # noqa: E402
+from backprop.layers.batchnorm import Stack  # noqa: E402
+from backprop.layers.residual import Residual, ResidualNet, clip_by_global_norm  # noqa: E402
+from backprop.roads import checkpointing, gradient_checks  # noqa: E402
 
 
 def _bn_data():
@@ -200,7 +200,7 @@ def _assert_as_one_step(checked: bp.MLP, X, y) -> None:
 
 # 8. sampled_gradcheck and covering_gradcheck moved the running statistics once per
 #    forward pass (2 per entry checked).
-@pytest.mark.parametrize("check", [checking.sampled_gradcheck, checking.covering_gradcheck])
+@pytest.mark.parametrize("check", [gradient_checks.sampled_gradcheck, gradient_checks.covering_gradcheck])
 def test_sampled_checks_leave_running_statistics_as_one_training_step(check):
     X, y = _bn_data()
     net = _bn_net()
@@ -221,7 +221,7 @@ def test_kinks_are_judged_on_batch_norms_pre_activation():
     net = bp.MLP([bp.Dense.init(3, 4, rng), BatchNorm(4, "relu"), bp.Dense.init(4, 2, rng)])
     net.layers[1].beta[:] = 5.0  # z = x_hat + 5 > 0 everywhere, x_hat is not
     net.forward(rng.normal(size=(8, 3)))
-    pattern = checking.active_pattern(net)
+    pattern = gradient_checks.active_pattern(net)
     np.testing.assert_array_equal(pattern[32:64], np.ones(32, dtype=bool))
 
 
@@ -229,7 +229,7 @@ def test_kinks_are_judged_on_batch_norms_pre_activation():
 def test_checkpointing_updates_running_statistics_once():
     X, y = _bn_data()
     net = _bn_net()
-    value = checkpoint.checkpointed_loss_and_grads(net, X, y, "cross_entropy", every=1)
+    value = checkpointing.checkpointed_loss_and_grads(net, X, y, "cross_entropy", every=1)
     _assert_as_one_step(net, X, y)
     plain = _bn_net()
     assert value == plain.loss_and_grads(X, y, "cross_entropy")
@@ -246,7 +246,7 @@ def test_checkpointing_takes_batch_norm_first_and_counts_its_cache():
                        BatchNorm(4), bp.Dense.init(4, 2, r)])
 
     net, plain, held = make(), make(), []
-    value = checkpoint.checkpointed_loss_and_grads(net, X, y, "cross_entropy", 2, held=held)
+    value = checkpointing.checkpointed_loss_and_grads(net, X, y, "cross_entropy", 2, held=held)
     assert value == plain.loss_and_grads(X, y, "cross_entropy")
     np.testing.assert_array_equal(net.flat_grads, plain.flat_grads)
     for a, b in zip(net.layers[::2], plain.layers[::2], strict=True):
@@ -255,11 +255,11 @@ def test_checkpointing_takes_batch_norm_first_and_counts_its_cache():
     # (an identity activation's a is its z: counted once)
     bn = plain.layers[2]
     assert bn._cache[4] is bn._cache[3]
-    assert checkpoint.cache_nbytes(plain) == checkpoint.distinct_nbytes(
+    assert checkpointing.cache_nbytes(plain) == checkpointing.distinct_nbytes(
         [c for layer in plain.layers for c in layer._cache if isinstance(c, np.ndarray)])
-    assert checkpoint.cache_nbytes(plain) > 0
-    assert held and max(held) <= checkpoint.cache_nbytes(plain) + X.nbytes
-    assert checkpoint.backward_reads(make(), X, rng.normal(size=(8, 2))) == ["hsa", "xa", "hs", "x"]
+    assert checkpointing.cache_nbytes(plain) > 0
+    assert held and max(held) <= checkpointing.cache_nbytes(plain) + X.nbytes
+    assert checkpointing.backward_reads(make(), X, rng.normal(size=(8, 2))) == ["hsa", "xa", "hs", "x"]
 
 
 # 10. BatchNorm's eps: any positive finite real number, NumPy scalars included.

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.engine import Value
-from backprop.scalar_nn import ScalarMLP
+from backprop.roads.engine import Value
+from backprop.roads.scalar_network import ScalarMLP
 
 x_, y_ = sp.symbols("x y", real=True)
 CASES = [
@@ -126,7 +126,7 @@ def test_scalar_network_equals_matrix_backprop(hidden, loss, output):
 
 
 def test_loop_gradients_equal_matrix_backprop():
-    from backprop.loops import loop_gradients
+    from backprop.roads.explicit_loops import loop_gradients
 
     rng = np.random.default_rng(12)
     net = bp.MLP.init([3, 4, 2], rng, activation="sigmoid", output="tanh")

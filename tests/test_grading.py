@@ -2,7 +2,7 @@
 answers with the diagnosis a reader should see, and never shows the reference's values.
 
 The wrong answers below are written here, independently of the mistakes registered in
-``backprop.exercises``; each names the diagnosis it must receive. The last section
+``backprop.teaching.exercises``; each names the diagnosis it must receive. The last section
 reads the chapters: it passes once tools/insert_graded.py has put the cells in.
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop.engine import Value
-from backprop.exercises import CHAPTERS, EXERCISES
-from backprop.grading import DIAGNOSES, check, grade
+from backprop.roads.engine import Value
+from backprop.teaching.exercises import CHAPTERS, EXERCISES
+from backprop.teaching.grading import DIAGNOSES, check, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("insert_graded", ROOT / "tools" / "insert_graded.py")
@@ -713,7 +713,7 @@ def _significant(text: str) -> int:
 
 def _reference_numbers(label: str) -> set[str]:
     """The reference's outputs on the checker's inputs, formatted as a verdict might."""
-    from backprop import grading
+    from backprop.teaching import grading
 
     ex = EXERCISES[label]
     cases = ex.cases(np.random.default_rng(grading._seed(label)))

@@ -17,9 +17,9 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from backprop.engine import Value
-from backprop.exercises import EXERCISES
-from backprop.grading import DIAGNOSES, grade
+from backprop.roads.engine import Value
+from backprop.teaching.exercises import EXERCISES
+from backprop.teaching.grading import DIAGNOSES, grade
 
 
 def sig(z):

@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.hessian import (
+from backprop.roads.second_order import (
     g_prime_second,
     hessian,
     hvp,

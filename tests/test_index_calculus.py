@@ -3,7 +3,7 @@
 import pytest
 import sympy as sp
 
-from backprop.index_calculus import collapse_deltas, with_prime
+from backprop.teaching.index_calculus import collapse_deltas, with_prime
 
 i, j, k, m, n, r = sp.symbols("i j k m n r", integer=True)
 N, P, Q = sp.symbols("N P Q", integer=True, positive=True)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import backprop as bp
-from backprop.loops import loop_gradients
-from backprop.losses import cross_entropy_value_and_grad
-from backprop.scalar_nn import ScalarMLP
+from backprop.core.losses import cross_entropy_value_and_grad
+from backprop.roads.explicit_loops import loop_gradients
+from backprop.roads.scalar_network import ScalarMLP
 
 RTOL = 1e-12  # another layout may sum in another order: last bits only
 LAYOUTS = ["C", "fortran", "strided", "transposed", "reversed", "read-only"]

@@ -5,7 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from backprop.mazur import MAZUR_BIASES, MAZUR_EDGES, draw_mazur_network
+from backprop.teaching.mazur import MAZUR_BIASES, MAZUR_EDGES, draw_mazur_network
 
 # typed from Mazur's post: w1 i1->h1, w2 i2->h1, w3 i1->h2, w4 i2->h2, ...
 POST = {
@@ -54,7 +54,7 @@ SCRIPT_OUTPUT = {
 def test_replay_prints_what_each_commit_prints():
     import hashlib
 
-    from backprop.mazur import SCRIPT_COMMITS, replay_script
+    from backprop.teaching.mazur import SCRIPT_COMMITS, replay_script
 
     assert set(SCRIPT_COMMITS) == set(SCRIPT_OUTPUT)
     for commit, (first, before_last, last, digest) in SCRIPT_OUTPUT.items():
@@ -65,7 +65,7 @@ def test_replay_prints_what_each_commit_prints():
 
 
 def test_replay_outputs_are_the_first_versions_printed_ones():
-    from backprop.mazur import replay_script
+    from backprop.teaching.mazur import replay_script
 
     # 31576f6 prints, after its last update, "predicted 0.0159121963260343" and
     # "predicted 0.9840657344856291"
@@ -77,7 +77,7 @@ def test_replay_outputs_are_the_first_versions_printed_ones():
 def test_replay_rejects_an_unknown_commit():
     import pytest
 
-    from backprop.mazur import replay_script
+    from backprop.teaching.mazur import replay_script
 
     with pytest.raises(ValueError, match="unknown commit"):
         replay_script("d7b7f47")

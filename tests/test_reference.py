@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.reference import sklearn_gradients
+from backprop.roads.sklearn_reference import sklearn_gradients
 
 
 def _net(act, k, rng):

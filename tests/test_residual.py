@@ -3,7 +3,7 @@ differences (every activation, every loss head, with and without batch
 normalisation in the branch), the Jacobian I + J_f written entry by entry,
 clipping's norm and direction against NumPy's own norm, bad input.
 
-The references are computed independently of backprop.residual: centred
+The references are computed independently of backprop.layers.residual: centred
 differences of the forward pass, np.linalg.norm of the concatenated vector.
 """
 
@@ -13,8 +13,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.batchnorm import BatchNorm
-from backprop.residual import (
+from backprop.layers.batchnorm import BatchNorm
+from backprop.layers.residual import (
     Residual,
     ResidualNet,
     clip_by_global_norm,

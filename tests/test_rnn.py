@@ -4,7 +4,7 @@ forward pass against a loop written from the definition, truncated BPTT
 against per-step gradients of an untied copy of the network, clipping
 against NumPy's norm, a short training run, bad input.
 
-The references are computed independently of backprop.rnn: centred
+The references are computed independently of backprop.layers.recurrent: centred
 differences, np.tanh in a plain loop, np.linalg.norm.
 """
 
@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.rnn import RNN, clip_to_norm, train_sequence_regression
+from backprop.layers.recurrent import RNN, clip_to_norm, train_sequence_regression
 
 FD_RTOL = 1e-6
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.sampling import epoch_rows, train_measured
+from backprop.core.batching import epoch_rows, train_measured
 
 
 def test_permutation_epoch_uses_every_row_once():

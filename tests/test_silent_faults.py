@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.engine import Value
-from backprop.loops import loop_gradients
-from backprop.losses import cross_entropy_value_and_grad
-from backprop.scalar_nn import ScalarMLP
+from backprop.core.losses import cross_entropy_value_and_grad
+from backprop.roads.engine import Value
+from backprop.roads.explicit_loops import loop_gradients
+from backprop.roads.scalar_network import ScalarMLP
 
 FD_RTOL = 1e-7
 rng = np.random.default_rng(10)

@@ -81,8 +81,8 @@ def data_files() -> dict[str, Path]:
 
 def stub_output(g: Graded) -> str:
     """What the stub cell prints: run it with the real checker."""
-    from backprop.engine import Value
-    from backprop.grading import grade
+    from backprop.roads.engine import Value
+    from backprop.teaching.grading import grade
 
     printed: list[str] = []
     bp = types.SimpleNamespace(check=lambda label, answer: printed.append(grade(label, answer).text))

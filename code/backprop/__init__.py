@@ -3,8 +3,7 @@
 Rows are examples: X (N, n_in), W (n_in, n_out), Z = X W + b. float64 by default.
 """
 
-from . import running_example
-from .activations import (
+from .core.activations import (
     ACTIVATIONS,
     Activation,
     get_activation,
@@ -20,12 +19,9 @@ from .activations import (
     tanh,
     tanh_prime,
 )
-from .equations import assert_close, check_equation, check_equations
-from .gradcheck import FD_STEP, gradcheck, numerical_gradient, relative_error
-from .grading import check
-from .init import init_std, init_weights
-from .layers import Dense
-from .losses import (
+from .core.dense import Dense
+from .core.initialisation import init_std, init_weights
+from .core.losses import (
     LOSSES,
     Loss,
     binary_cross_entropy,
@@ -39,9 +35,13 @@ from .losses import (
     mse,
     mse_grad,
 )
-from .network import MLP
-from .optim import gradient_descent, sgd_step
-from .training import History, accuracy, minibatches, train
+from .core.network import MLP
+from .core.optim import gradient_descent, sgd_step
+from .core.training import History, accuracy, minibatches, train
+from .roads.gradient_checks import FD_STEP, gradcheck, numerical_gradient, relative_error
+from .teaching import running_example
+from .teaching.equations import assert_close, check_equation, check_equations
+from .teaching.grading import check
 
 __all__ = [
     "ACTIVATIONS",
