@@ -18,7 +18,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 JB_FLAGS := -n -W --keep-going
 CACHE := _build/.jupyter_cache
-PACKAGE := $(wildcard code/backprop/*.py)
+PACKAGE := $(shell find code/backprop -name "*.py")
 # nbval compares the text outputs; tests/nbval_images.py (conftest.py loads it) the figures too
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 TEST_FLAGS ?= -n 2 --dist loadfile
@@ -95,7 +95,7 @@ SITE_STAMP := _build/.site-built
 SITE_FILES := _build/.site-files
 SITE_INPUTS := $(wildcard _config.yml _toc.yml *.md references.bib requirements.txt pyproject.toml) \
 	$(wildcard chapters/*.ipynb pages/*.md _ext/* _ext/*/* _static/* _extra/* tools/*.py tools/matplotlibrc \
-	code/backprop/*.py code/backprop/*/*.py)
+	code/backprop/*.py code/backprop/*/*.py code/backprop/*/*/*.py)
 SITE_LIST := $(SITE_INPUTS) BOOK_REPOSITORY=$(BOOK_REPOSITORY) BOOK_BRANCH=$(BOOK_BRANCH)
 $(shell mkdir -p _build && { [ -f $(SITE_FILES) ] && [ "$$(cat $(SITE_FILES))" = "$(SITE_LIST)" ] \
 	|| echo "$(SITE_LIST)" > $(SITE_FILES); })

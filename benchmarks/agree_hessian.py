@@ -28,6 +28,11 @@ CASES = [  # (sizes, hidden, output, loss, N)
     ([3, 4, 2], "relu", "sigmoid", "binary_cross_entropy", 10),
     ([3, 4, 3], "tanh", "softmax", "half_sse", 6),
 ]
+# every output activation with every loss hvp takes (issue 24: H v was silently
+# wrong for non-identity heads under cross-entropy until g' and g'' were included)
+CASES += [([3, 4, 3], "tanh", output, loss, 7)
+          for output in ("identity", "sigmoid", "tanh", "relu", "softmax")
+          for loss in ("half_sse", "mse", "cross_entropy", "binary_cross_entropy")]
 
 
 def _max_rel(a, b) -> float:
@@ -60,6 +65,8 @@ def _torch_loss(net, X, Y, loss):
         n = a.shape[0]
         if loss == "half_sse":
             return 0.5 * ((a - Yt) ** 2).sum() / n
+        if loss == "mse":
+            return ((a - Yt) ** 2).mean()
         if loss == "cross_entropy":
             return -(Yt * torch.log_softmax(a, dim=1)).sum() / n
         return torch.nn.functional.binary_cross_entropy_with_logits(

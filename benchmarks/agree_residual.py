@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 import backprop as bp
-from backprop.layers.residual import Residual, clip_by_global_norm
+from backprop.core.optim import clip_by_global_norm
+from backprop.layers.residual import Residual
 
 SHAPES = [(1, 1), (5, 3), (32, 16), (128, 64)]  # (N, n)
 ACTIVATIONS = {"tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid"}

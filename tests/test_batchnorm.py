@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.layers.batchnorm import BatchNorm, Stack, batch_norm
+from backprop.layers.batchnorm import BatchNorm, batch_norm
 
 FD_RTOL = 1e-7
 # Through a stack, batch normalisation divides by each unit's batch std s (>= 0.1 here): the
@@ -209,7 +209,7 @@ def test_stack_of_dense_and_batchnorm_matches_centred_differences(seed, sizes, b
     for n_in, n_out in pairwise(sizes[:-1]):
         layers += [bp.Dense.init(n_in, n_out, rng), random_bn(rng, n_out, hidden)]
     layers.append(bp.Dense.init(sizes[-2], sizes[-1], rng, output))
-    net = Stack(layers)
+    net = bp.Network(layers)
     X = rng.normal(size=(batch, sizes[0]))
     Y = targets(kind, rng, batch, sizes[-1])
     net.forward(X)
@@ -224,15 +224,16 @@ def test_stack_of_dense_and_batchnorm_matches_centred_differences(seed, sizes, b
         assert bp.relative_error(a, numeric) <= bound(numeric, STACK_RTOL), (sizes, hidden, head)
 
 
-def test_stack_trains_and_rejects_a_last_batch_of_one():
+def test_a_network_with_batch_norm_trains_and_rejects_a_last_batch_of_one():
     rng = np.random.default_rng(9)
     X = rng.normal(size=(40, 4))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    net = Stack([bp.Dense.init(4, 8, rng), BatchNorm(8, "relu"), bp.Dense.init(8, 2, rng)])
-    history = net.train(X, y, "cross_entropy", 0.1, 20, rng, batch_size=8)
-    assert history[-1] < 0.5 * history[0]
-    with pytest.raises(ValueError, match="last batch of one row"):
-        net.train(X[:9], y[:9], "cross_entropy", 0.1, 1, rng, batch_size=4)
+    net = bp.Network([bp.Dense.init(4, 8, rng), BatchNorm(8, "relu"),
+                      bp.Dense.init(8, 2, rng)])
+    history = bp.train(net, X, y, "cross_entropy", 0.1, 20, rng, batch_size=8)
+    assert history.epoch_loss[-1] < 0.5 * history.epoch_loss[0]
+    with pytest.raises(ValueError, match=r"BatchNorm.forward: .*N >= 2"):
+        bp.train(net, X[:9], y[:9], "cross_entropy", 0.1, 1, rng, batch_size=4)
 
 
 def test_bad_input_raises_naming_the_shape():
@@ -256,10 +257,10 @@ def test_bad_input_raises_naming_the_shape():
         BatchNorm(2, eps=0.0)
     with pytest.raises(ValueError, match="momentum"):
         BatchNorm(2, momentum=1.5)
-    with pytest.raises(TypeError, match="Stack"):
-        Stack([bn, "relu"])
-    with pytest.raises(ValueError, match="twice"):
-        Stack([bn, bn])
+    with pytest.raises(TypeError, match=r"Network: layer 2 is 'relu' \(str\), expected a layer"):
+        bp.Network([bn, "relu"])
+    with pytest.raises(ValueError, match="same BatchNorm object"):
+        bp.Network([bn, bn])
     assert repr(bn) == "BatchNorm(3, identity, eps=1e-05)"
 
 

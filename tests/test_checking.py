@@ -107,7 +107,7 @@ def test_sampled_rejects_bad_input():
     with pytest.raises(ValueError, match="count"):
         sampled_gradcheck(net, np.ones((1, 2)), np.ones((1, 2)), "half_sse",
                           0, 0)
-    with pytest.raises(TypeError, match="MLP"):
+    with pytest.raises(TypeError, match="must be a Network"):
         sampled_gradcheck("net", np.ones((1, 2)), np.ones((1, 2)),
                           "half_sse", 1, 0)
 
@@ -178,7 +178,7 @@ def test_covering_gradcheck_catches_a_bias_bug_that_a_uniform_draw_misses():
 
 def test_covering_gradcheck_rejects_bad_input():
     net = bp.MLP.init([2, 2], np.random.default_rng(0))
-    with pytest.raises(TypeError, match="MLP"):
+    with pytest.raises(TypeError, match="must be a Network"):
         covering_gradcheck("net", np.ones((1, 2)), np.ones((1, 2)),
                            "half_sse", 2, 0)
     with pytest.raises(ValueError, match="count"):

@@ -1,6 +1,7 @@
 """Convolution layers: backward against centred differences of the forward pass on
 random shapes, strides and paddings; the forward pass against a loop written from the
-definition (sum of products); the output size; a small ConvNet's gradients; bad input.
+definition (sum of products); the output size; a small convolutional network's gradients (a Network of
+Conv2D, Flatten, Dense); bad input.
 
 The references are independent of backprop.layers.convolution's backward: centred differences of
 the forward pass, and a direct loop over output positions.
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.layers.convolution import Conv1D, Conv2D, ConvNet, output_size
+from backprop.layers.convolution import Conv1D, Conv2D, Flatten, output_size
 
 FD_RTOL = 1e-7
 ACTS = ["identity", "tanh", "sigmoid"]  # smooth: relu's kink would spoil differences
@@ -97,14 +98,15 @@ def test_convnet_gradients_match_centred_differences():
     y = np.array([0, 2, 1, 2])
     conv = Conv2D.init(2, 3, (3, 2), rng, stride=(1, 2), padding=1, activation="tanh")
     h, w = output_size(6, 3, 1, 1), output_size(5, 2, 2, 1)
-    net = ConvNet(conv, bp.Dense.init(3 * h * w, 3, rng))
-    net.loss_and_grads(X, y)
-    analytic = [g.copy() for g in (*conv.grads, *net.dense.grads)]
+    dense = bp.Dense.init(3 * h * w, 3, rng)
+    net = bp.Network([conv, Flatten(), dense])
+    net.loss_and_grads(X, y, "cross_entropy")
+    analytic = [g.copy() for g in (*conv.grads, *dense.grads)]
 
     def loss():
         return bp.cross_entropy(net.forward(X), y)
 
-    for a, p in zip(analytic, (*conv.params, *net.dense.params), strict=True):
+    for a, p in zip(analytic, (*conv.params, *dense.params), strict=True):
         np.testing.assert_allclose(a, bp.numerical_gradient(loss, p), rtol=FD_RTOL, atol=1e-9)
 
 
@@ -112,9 +114,10 @@ def test_training_lowers_the_loss():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 1, 5, 5))
     y = (X[:, 0, 2, 2] > 0).astype(int)
-    net = ConvNet(Conv2D.init(1, 2, 3, rng, activation="relu"), bp.Dense.init(18, 2, rng))
+    net = bp.Network([Conv2D.init(1, 2, 3, rng, activation="relu"), Flatten(),
+                      bp.Dense.init(18, 2, rng)])
     before = bp.cross_entropy(net.forward(X), y)
-    net.train(X, y, 0.1, 20, np.random.default_rng(1), 8)
+    bp.train(net, X, y, "cross_entropy", 0.1, 20, np.random.default_rng(1), 8)
     assert bp.cross_entropy(net.forward(X), y) < 0.5 * before
 
 
@@ -151,3 +154,14 @@ def test_bad_input():
 def test_repr_has_no_address():
     layer = Conv1D.init(2, 4, 3, np.random.default_rng(0), stride=2, padding=1)
     assert repr(layer) == "Conv1D(2 -> 4, k=(3,), stride=(2,), padding=(1,), identity)"
+
+
+def test_flatten_reshapes_forward_and_back():
+    flat = Flatten()
+    x = np.arange(24.0).reshape(2, 3, 2, 2)
+    np.testing.assert_array_equal(flat.forward(x), x.reshape(2, 12))
+    g = np.arange(24.0).reshape(2, 12) * 0.5
+    np.testing.assert_array_equal(flat.backward(g), g.reshape(2, 3, 2, 2))
+    assert flat.params == () and flat.grads == () and flat.param_names == ()
+    with pytest.raises(ValueError, match=r"grad has shape \(2, 11\), expected \(2, 12\)"):
+        flat.backward(np.zeros((2, 11)))

@@ -12,9 +12,8 @@ import pytest
 
 import backprop as bp
 from backprop.layers.batchnorm import BatchNorm
-from backprop.layers.convolution import Conv2D, ConvNet
-from backprop.layers.recurrent import RNN, train_sequence_regression
-from backprop.layers.residual import train_clipped
+from backprop.layers.convolution import Conv2D, Flatten
+from backprop.layers.recurrent import RNN, Readout
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,21 +62,23 @@ def test_gradcheck_leaves_running_statistics_as_one_training_step():
     np.testing.assert_array_equal(checked.flat_grads, plain.flat_grads)
 
 
-# 3. ConvNet.accuracy broadcast (N, 1) labels against (N,) predictions.
-def test_convnet_accuracy_refuses_labels_it_would_broadcast():
+# 3. ConvNet.accuracy broadcast (N, 1) labels against (N,) predictions; the one
+#    accuracy, for any network, refuses them.
+def test_convolutional_accuracy_refuses_labels_it_would_broadcast():
     rng = np.random.default_rng(0)
-    net = ConvNet(Conv2D.init(1, 2, 3, rng, activation="relu"), bp.Dense.init(18, 3, rng))
+    net = bp.Network([Conv2D.init(1, 2, 3, rng, activation="relu"), Flatten(),
+                      bp.Dense.init(18, 3, rng)])
     X = rng.normal(size=(8, 1, 5, 5))
     labels = np.argmax(net.forward(X), axis=1)
-    assert net.accuracy(X, labels) == 1.0
+    assert bp.accuracy(net, X, labels) == 1.0
     for bad, error, match in [
-        (labels[:, None], ValueError, r"ConvNet.accuracy: y has shape \(8, 1\), expected \(8,\)"),
-        (labels[0], ValueError, r"ConvNet.accuracy: y has shape \(\), expected \(8,\)"),
-        (np.where(labels == 0, 3, labels), ValueError, r"ConvNet.accuracy: labels must lie in 0\.\.2"),
-        (labels.astype(float), TypeError, r"ConvNet.accuracy: labels must be integers"),
+        (labels[:, None], ValueError, r"accuracy: labels has shape \(8, 1\), expected \(8,\)"),
+        (labels[0], ValueError, r"accuracy: labels has shape \(\), expected \(8,\)"),
+        (np.where(labels == 0, 3, labels), ValueError, r"accuracy: labels must lie in 0\.\.2"),
+        (labels.astype(float), TypeError, r"accuracy: labels must be integers"),
     ]:
         with pytest.raises(error, match=match):
-            net.accuracy(X, bad)
+            bp.accuracy(net, X, bad)
 
 
 def test_labels_of_shape_n_1_are_told_to_ravel():
@@ -87,48 +88,55 @@ def test_labels_of_shape_n_1_are_told_to_ravel():
         bp.accuracy(net, X, np.zeros((4, 1), dtype=int))
 
 
-# 4. train_clipped turned every ValueError into ([nan], [nan]), as if it had diverged.
+# 4. train_clipped turned every ValueError into ([nan], [nan]), as if it had diverged;
+#    the one training loop, clipping or not, raises on bad input.
 def _clip_net() -> bp.MLP:
     return bp.MLP.init([8, 8, 3], np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("X, y, error, match", [
-    (np.ones((20, 7)), np.zeros(20, dtype=int), ValueError, r"MLP.forward: X has shape \(10, 7\)"),
+    (np.ones((20, 7)), np.zeros(20, dtype=int), ValueError,
+     r"train: X has shape \(20, 7\), expected \(N, 8\)"),
     (np.ones((20, 8)), np.full(20, 3), ValueError, r"labels must lie in 0\.\.2"),
     (np.ones((20, 8)), np.zeros((20, 2)), ValueError, r"y has shape \(10, 2\)"),
-    (np.full((20, 8), np.nan), np.zeros(20, dtype=int), ValueError, r"train_clipped: X contains NaN"),
-    (np.ones((20, 8)), np.zeros(19, dtype=int), ValueError, r"train_clipped: Y has 19 rows.*X has 20"),
+    (np.full((20, 8), np.nan), np.zeros(20, dtype=int), ValueError, r"train: X contains NaN"),
+    (np.ones((20, 8)), np.zeros(19, dtype=int), ValueError, r"train: Y has shape \(19,\), expected 20 rows"),
 ])
-def test_train_clipped_raises_on_bad_input(X, y, error, match):
+def test_clipped_training_raises_on_bad_input(X, y, error, match):
     with pytest.raises(error, match=match):
-        train_clipped(_clip_net(), X, y, "cross_entropy", 0.1, 1, np.random.default_rng(1), 10)
+        bp.train(_clip_net(), X, y, "cross_entropy", 0.1, 1, np.random.default_rng(1), 10,
+                 max_norm=1.0)
 
 
-def test_train_clipped_checks_eta_and_max_norm():
+def test_clipped_training_checks_eta_and_max_norm():
     X, y = np.ones((20, 8)), np.zeros(20, dtype=int)
     for kwargs, error, match in [
-        ({"eta": -0.1}, ValueError, r"train_clipped: eta must be positive and finite, got -0\.1"),
-        ({"eta": "0.1"}, TypeError, r"train_clipped: eta must be a number, got str"),
-        ({"max_norm": 0.0}, ValueError, r"train_clipped: max_norm must be positive and finite, got 0\.0"),
+        ({"eta": -0.1}, ValueError, r"train: eta must be positive and finite, got -0\.1"),
+        ({"eta": "0.1"}, TypeError, r"train: eta must be a number, got str"),
+        ({"max_norm": 0.0}, ValueError, r"train: max_norm must be positive and finite, got 0\.0"),
+        ({"max_norm": 0}, ValueError, r"train: max_norm must be positive and finite, got 0"),
+        ({"max_norm": "1"}, TypeError, r"train: max_norm must be a number or None, got str"),
     ]:
         args = {"eta": 0.1, "max_norm": None, **kwargs}
         with pytest.raises(error, match=match):
-            train_clipped(_clip_net(), X, y, "cross_entropy", args["eta"], 1,
-                          np.random.default_rng(1), 10, max_norm=args["max_norm"])
+            bp.train(_clip_net(), X, y, "cross_entropy", args["eta"], 1,
+                     np.random.default_rng(1), 10, max_norm=args["max_norm"])
 
 
-def test_train_clipped_still_reports_divergence_as_non_finite():
+def test_divergence_stops_the_run_and_is_reported_as_non_finite():
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(40, 8)), rng.normal(size=(40, 1))
     for loss in ("half_sse", "mse"):
         net = bp.MLP.init([8, 8, 1], np.random.default_rng(0))
-        losses, norms = train_clipped(net, X, y, loss, 10.0, 1000, np.random.default_rng(1), 10)
-        assert len(losses) < 4000
-        assert not (np.isfinite(losses[-1]) and np.isfinite(norms[-1]))
-        assert np.all(np.isfinite(losses[:-1]))
+        h = bp.train(net, X, y, loss, 10.0, 1000, np.random.default_rng(1), 10, norms=True)
+        assert h.diverged and len(h.step_loss) < 4000
+        assert not (np.isfinite(h.step_loss[-1]) and np.isfinite(h.step_norm[-1]))
+        assert np.all(np.isfinite(h.step_loss[:-1]))
+        assert len(h.step_norm) == len(h.step_loss)
 
 
-# 5. train_sequence_regression: eta, max_norm and rng.
+# 5. train_sequence_regression: eta, max_norm and rng; now a Network of an RNN and a
+#    Readout, trained by the one loop with the sequence loss.
 def _sines():
     rng = np.random.default_rng(0)
     s = np.sin(rng.uniform(0.3, 1.0, size=(16, 1)) * np.arange(7) + rng.uniform(0, 6, size=(16, 1)))
@@ -139,25 +147,31 @@ def _regress(**kwargs):
     X, Y = _sines()
     rnn = RNN.init(1, 4, np.random.default_rng(1))
     V, c = np.random.default_rng(2).normal(0, 0.25, size=(4, 1)), np.zeros(1)
-    args = {"eta": 0.1, "steps": 3, "batch_size": 4, "rng": np.random.default_rng(3), **kwargs}
-    return train_sequence_regression(rnn, V, c, X, Y, **args)
+    net = bp.Network([rnn, Readout(V, c)])
+    args = {"eta": 0.1, "steps": 3, "batch_size": 4, "rng": np.random.default_rng(3),
+            "max_norm": None, **kwargs}
+    h = bp.train(net, X, Y, "sequence_half_sse", args["eta"], None, args["rng"],
+                 args["batch_size"], steps=args["steps"], max_norm=args["max_norm"],
+                 norms=True)
+    return np.array(h.step_loss), np.array(h.step_norm)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"eta": -0.1}, ValueError, r"train_sequence_regression: eta must be positive and finite, got -0\.1"),
-    ({"eta": 0.0}, ValueError, r"train_sequence_regression: eta must be positive and finite, got 0\.0"),
-    ({"eta": np.inf}, ValueError, r"train_sequence_regression: eta must be positive and finite, got inf"),
-    ({"eta": "0.1"}, TypeError, r"train_sequence_regression: eta must be a number, got str"),
-    ({"max_norm": 0}, ValueError, r"train_sequence_regression: max_norm must be positive and finite, got 0"),
-    ({"max_norm": -1.0}, ValueError, r"train_sequence_regression: max_norm must be positive and finite"),
-    ({"rng": "seed"}, TypeError, r"train_sequence_regression: rng must be a numpy.random.Generator"),
+    ({"eta": -0.1}, ValueError, r"train: eta must be positive and finite, got -0\.1"),
+    ({"eta": 0.0}, ValueError, r"train: eta must be positive and finite, got 0\.0"),
+    ({"eta": np.inf}, ValueError, r"train: eta must be positive and finite, got inf"),
+    ({"eta": "0.1"}, TypeError, r"train: eta must be a number, got str"),
+    ({"max_norm": 0}, ValueError, r"train: max_norm must be positive and finite, got 0"),
+    ({"max_norm": -1.0}, ValueError, r"train: max_norm must be positive and finite"),
+    ({"rng": "seed"}, TypeError, r"train: rng must be a numpy.random.Generator"),
+    ({"batch_size": 17}, ValueError, r"train: batch_size 17 is larger than the 16 rows"),
 ])
-def test_train_sequence_regression_refuses_bad_settings(kwargs, error, match):
+def test_sequence_training_refuses_bad_settings(kwargs, error, match):
     with pytest.raises(error, match=match):
         _regress(**kwargs)
 
 
-def test_train_sequence_regression_takes_an_int_seed():
+def test_sequence_training_takes_an_int_seed():
     by_seed = _regress(rng=3, max_norm=0.5)
     by_generator = _regress(rng=np.random.default_rng(3), max_norm=0.5)
     for a, b in zip(by_seed, by_generator, strict=True):
@@ -179,8 +193,8 @@ def test_rnn_backward_updates_gradients_in_place():
 # Second set (issue 24, point 3). The rule for stateful layers: a tool that re-runs a
 # forward pass leaves them exactly as one plain training step (forward + backward in
 # training mode) leaves them.
-from backprop.layers.batchnorm import Stack  # noqa: E402
-from backprop.layers.residual import Residual, ResidualNet, clip_by_global_norm  # noqa: E402
+from backprop.core.optim import clip_by_global_norm  # noqa: E402
+from backprop.layers.residual import Residual  # noqa: E402
 from backprop.roads import checkpointing, gradient_checks  # noqa: E402
 
 
@@ -303,36 +317,52 @@ def test_clip_by_global_norm_checks_every_array_before_scaling_any():
     assert np.sqrt(sum(float(np.sum(g.astype(float) ** 2)) for g in grads)) == pytest.approx(1.0)
 
 
-# 12. The same Dense twice in a residual network gave wrong gradients silently.
-def test_residual_containers_refuse_a_layer_used_twice():
+# 12. The same Dense twice in a residual network gave wrong gradients silently; one
+#     sharing rule for every container (held layers included).
+def test_containers_refuse_a_layer_used_twice():
     rng = np.random.default_rng(9)
     d, e = bp.Dense.init(3, 3, rng, "tanh"), bp.Dense.init(3, 3, rng)
     bn = BatchNorm(3)
     for make, match in [
-        (lambda: ResidualNet([Residual([d]), Residual([d])]),
-         r"ResidualNet: layer 2 \(branch layer 1\) is the same Dense object as layer 1 "
-         r"\(branch layer 1\); weight sharing \(one layer used twice\) is not supported"),
-        (lambda: ResidualNet([d, Residual([e, d])]),
-         r"ResidualNet: layer 2 \(branch layer 2\) is the same Dense object as layer 1;"),
-        (lambda: ResidualNet([Residual([bn, e]), bn]),
-         r"ResidualNet: layer 2 is the same BatchNorm object as layer 1 \(branch layer 1\);"),
+        (lambda: bp.Network([Residual([d]), Residual([d])]),
+         r"Network: layer 2 \(sublayer 1\) is the same Dense object as layer 1 "
+         r"\(sublayer 1\); weight sharing \(one layer used twice\) is not supported"),
+        (lambda: bp.Network([d, Residual([e, d])]),
+         r"Network: layer 2 \(sublayer 2\) is the same Dense object as layer 1;"),
+        (lambda: bp.Network([Residual([bn, e]), bn]),
+         r"Network: layer 2 is the same BatchNorm object as layer 1 \(sublayer 1\);"),
+        (lambda: bp.MLP([d, e, d]),
+         r"MLP: layer 3 is the same Dense object as layer 1; weight sharing"),
         (lambda: Residual([d, e, d]),
-         r"Residual: branch layer 3 is the same Dense object as branch layer 1; weight sharing"),
+         r"Residual: .*3.* is the same Dense object as .*1.*; weight sharing"),
     ]:
         with pytest.raises(ValueError, match=match):
             make()
     block = Residual([d])
-    with pytest.raises(ValueError, match=r"ResidualNet: layer 2 is the same Residual object as layer 1"):
-        ResidualNet([block, block])
-    ResidualNet([Residual([d]), Residual([e])])  # distinct layers: fine
+    with pytest.raises(ValueError, match=r"Network: layer 2 is the same Residual object as layer 1"):
+        bp.Network([block, block])
+    bp.Network([Residual([d]), Residual([e])])  # distinct layers: fine
 
 
-# 13. Stack and ResidualNet passed training=True and overrode a BatchNorm's own mode.
-def test_stack_and_residual_net_honour_each_batch_norms_mode():
+def test_a_layer_of_one_network_is_refused_by_another():
+    rng = np.random.default_rng(9)
+    d = bp.Dense.init(3, 3, rng)
+    first = bp.Network([Residual([d])])
+    with pytest.raises(ValueError, match=r"Network: layer 1 already belongs to another network"):
+        bp.Network([d])
+    del first  # the first network gone, its layers may be used again
+    import gc
+    gc.collect()
+    bp.Network([d])
+
+
+# 13. Stack and ResidualNet passed training=True and overrode a BatchNorm's own mode;
+#     the one container honours each layer's own mode unless told.
+def test_the_container_honours_each_batch_norms_mode():
     rng = np.random.default_rng(10)
     X = rng.normal(size=(6, 3))
-    for make in (lambda bn: Stack([bp.Dense.init(3, 3, rng), bn]),
-                 lambda bn: ResidualNet([Residual([bn, bp.Dense.init(3, 3, rng)])])):
+    for make in (lambda bn: bp.Network([bp.Dense.init(3, 3, rng), bn]),
+                 lambda bn: bp.Network([Residual([bn, bp.Dense.init(3, 3, rng)])])):
         bn = BatchNorm(3)
         bn.running_mean[:], bn.running_var[:] = 0.5, 2.0
         bn.training = False
@@ -343,6 +373,7 @@ def test_stack_and_residual_net_honour_each_batch_norms_mode():
         net.forward(X[:1])  # one row is fine in inference
         net.forward(X, training=True)  # told explicitly: training
         assert bn._cache[0] is True
+        assert bn.training is False  # and its own mode restored
         bn.training = True
         net.forward(X)
         assert bn._cache[0] is True

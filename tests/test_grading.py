@@ -22,7 +22,7 @@ import pytest
 
 from backprop.roads.engine import Value
 from backprop.teaching.exercises import CHAPTERS, EXERCISES
-from backprop.teaching.grading import DIAGNOSES, check, grade
+from backprop.teaching.grading import DIAGNOSES, check_answer, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("insert_graded", ROOT / "tools" / "insert_graded.py")
@@ -36,9 +36,9 @@ DATA = {g.label: g for path in insert_graded.data_files().values() for g in inse
 def answer_in(code: str):
     """Run a cell's code with a bp whose check records the answer; return that answer."""
     answers = []
-    bp = types.SimpleNamespace(check=lambda label, answer: answers.append((label, answer)))
+    bp = types.SimpleNamespace(check_answer=lambda label, answer: answers.append((label, answer)))
     exec(compile(code, "<cell>", "exec"), {"np": np, "bp": bp, "Value": Value})
-    assert len(answers) == 1, "a graded cell calls bp.check exactly once"
+    assert len(answers) == 1, "a graded cell calls bp.check_answer exactly once"
     return answers[0]
 
 
@@ -666,7 +666,7 @@ def test_the_hidden_solution_is_accepted(label):
 def test_the_stub_gets_a_neutral_verdict(label, capsys):
     called, answer = answer_in(DATA[label].stub)
     assert called == label
-    assert check(label, answer) is None
+    assert check_answer(label, answer) is None
     printed = capsys.readouterr().out
     neutral = "not answered yet.\nWrite your code in place of `...` and run the cell again."
     assert printed == f"{label}: {neutral}\n"
@@ -855,7 +855,7 @@ def _graded_cells() -> dict[str, dict[str, str]]:
                 continue
             source = "".join(cell["source"])
             solution = re.search(r":::\{solution\} (ex-[\w-]+)\n.*?```python\n(.*?)```", source, re.S)
-            label = re.search(r':label: (ex-[\w-]+)|bp\.check\("(ex-[\w-]+)"', source)
+            label = re.search(r':label: (ex-[\w-]+)|bp\.check_answer\("(ex-[\w-]+)"', source)
             if solution:
                 found.setdefault(solution.group(1), {})["solution"] = solution.group(2)
             elif cell["cell_type"] == "code" and label:

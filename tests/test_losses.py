@@ -70,7 +70,11 @@ def test_extreme_logits_give_the_exact_limit():
     assert bp.binary_cross_entropy(np.array([[-1e4]]), [[1.0]]) == pytest.approx(1e4)
 
 
-@pytest.mark.parametrize("loss", sorted(bp.LOSSES))
+# the losses of one row per example; sequence_half_sse takes (N, T, p): tested below
+ROW_LOSSES = sorted(set(bp.LOSSES) - {"sequence_half_sse"})
+
+
+@pytest.mark.parametrize("loss", ROW_LOSSES)
 def test_column_against_flat_targets_is_refused_not_broadcast(loss):
     a = rng.normal(size=(4, 1))
     # for cross-entropy, y of shape (N,) means labels, which must be integers
@@ -80,7 +84,7 @@ def test_column_against_flat_targets_is_refused_not_broadcast(loss):
         bp.get_loss(loss).value(a, rng.uniform(size=4))
 
 
-@pytest.mark.parametrize("loss", sorted(bp.LOSSES))
+@pytest.mark.parametrize("loss", ROW_LOSSES)
 def test_mismatched_shapes_name_both(loss):
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(2, 4\)"):
         bp.get_loss(loss).grad(np.zeros((2, 3)), np.zeros((2, 4)))
@@ -94,7 +98,7 @@ def test_mismatched_shapes_name_both(loss):
     (np.array([[1 + 1j, 0]]), TypeError, "dtype"),
     (np.array([[True, False]]), TypeError, "dtype"),
 ])
-@pytest.mark.parametrize("loss", sorted(bp.LOSSES))
+@pytest.mark.parametrize("loss", ROW_LOSSES)
 def test_bad_input_gets_a_clear_error(loss, bad, error, message):
     y = np.zeros(bad.shape) if bad.dtype.kind == "f" else np.zeros((1, 2))
     with pytest.raises(error, match=message):
@@ -104,3 +108,26 @@ def test_bad_input_gets_a_clear_error(loss, bad, error, message):
 def test_labels_out_of_range_are_refused():
     with pytest.raises(ValueError, match="labels must lie in 0..2"):
         bp.cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
+
+
+def test_sequence_half_sse_averages_over_examples_and_steps():
+    a, y = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4, 2))
+    by_hand = sum(0.5 * np.sum((a[n, t] - y[n, t]) ** 2)
+                  for n in range(3) for t in range(4)) / 12
+    loss = bp.get_loss("sequence_half_sse")
+    assert loss.value(a, y) == pytest.approx(by_hand, rel=1e-12)
+    h, e = 1e-6, np.zeros_like(a)
+    e[1, 2, 0] = h
+    numeric = (loss.value(a + e, y) - loss.value(a - e, y)) / (2 * h)
+    assert loss.grad(a, y)[1, 2, 0] == pytest.approx(numeric, rel=1e-7)
+
+
+@pytest.mark.parametrize("a, y, message", [
+    (np.zeros((2, 3)), np.zeros((2, 3)), r"a has shape \(2, 3\), expected \(N, T, p\)"),
+    (np.zeros((2, 3, 1)), np.zeros((2, 3)), r"y has shape \(2, 3\)"),
+    (np.zeros((2, 3, 1)), np.zeros((2, 4, 1)), r"\(2, 3, 1\).*\(2, 4, 1\)"),
+    (np.full((1, 1, 1), np.nan), np.zeros((1, 1, 1)), "a contains NaN"),
+])
+def test_sequence_half_sse_refuses_what_it_would_broadcast(a, y, message):
+    with pytest.raises(ValueError, match=message):
+        bp.get_loss("sequence_half_sse").value(a, y)

@@ -91,7 +91,8 @@ def test_backward_before_forward_raises():
 
 def test_wrong_input_width_names_the_shapes():
     net = bp.MLP.init([4, 3, 2], np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"MLP.forward: X has shape \(3, 5\), expected \(N, 4\)"):
+    with pytest.raises(ValueError, match=r"MLP.forward: X, the input of layer 1: "
+                                         r"Dense.forward: x has shape \(3, 5\), expected \(N, 4\)"):
         net.forward(np.zeros((3, 5)))
 
 
@@ -110,8 +111,10 @@ def test_dtype_mismatch_is_refused():
 
 @pytest.mark.parametrize("bad, error, message", [
     (np.zeros((0, 3)), ValueError, "empty batch"),
-    (np.full((2, 3), np.nan), ValueError, "MLP.forward: X contains NaN"),
-    (np.zeros(3), ValueError, r"MLP.forward: X has shape \(3,\), expected \(N, 3\)"),
+    (np.full((2, 3), np.nan), ValueError,
+     "MLP.forward: X, the input of layer 1: Dense.forward: x contains NaN"),
+    (np.zeros(3), ValueError,
+     r"MLP.forward: X, the input of layer 1: Dense.forward: x has shape \(3,\), expected \(N, 3\)"),
     (np.array([["x"] * 3]), TypeError, "dtype"),
 ])
 def test_bad_batches_get_clear_errors(bad, error, message):
@@ -121,7 +124,8 @@ def test_bad_batches_get_clear_errors(bad, error, message):
 
 def test_layer_sizes_must_chain():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="layer 1 outputs 3 units but layer 2 expects 4"):
+    with pytest.raises(ValueError,
+                       match=r"layer 1 outputs examples of shape \(3,\) but layer 2 expects \(4,\)"):
         bp.MLP([bp.Dense.init(2, 3, rng), bp.Dense.init(4, 1, rng)])
 
 

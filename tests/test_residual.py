@@ -13,14 +13,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backprop as bp
+from backprop.core.optim import clip_by_global_norm, global_norm
 from backprop.layers.batchnorm import BatchNorm
-from backprop.layers.residual import (
-    Residual,
-    ResidualNet,
-    clip_by_global_norm,
-    global_norm,
-    train_clipped,
-)
+from backprop.layers.residual import Residual
 
 FD_RTOL = 1e-7
 TINY_GRAD = 1e-3  # below this norm centred differences lose relative accuracy
@@ -113,7 +108,7 @@ def test_jacobian_is_identity_plus_branch_jacobian_entry_by_entry(activation):
 def test_net_gradients_every_activation_and_loss(hidden, out_act, loss, kind):
     rng = np.random.default_rng(11)
     N, n_in, width, k = 5, 3, 4, 3
-    net = ResidualNet([
+    net = bp.Network([
         bp.Dense.init(n_in, width, rng, hidden),
         Residual([bp.Dense.init(width, width, rng, hidden)]),
         Residual([bp.Dense.init(width, width, rng, hidden),
@@ -137,15 +132,16 @@ def test_net_gradients_every_activation_and_loss(hidden, out_act, loss, kind):
 def test_batchnorm_in_the_branch_and_the_input_gradients_recorded():
     rng = np.random.default_rng(5)
     N, n = 6, 3
-    net = ResidualNet([Residual([BatchNorm(n, "tanh"),
-                                 bp.Dense.init(n, n, rng)]),
-                       Residual([bp.Dense.init(n, n, rng, "sigmoid")]),
-                       bp.Dense.init(n, 2, rng)])
+    net = bp.Network([Residual([BatchNorm(n, "tanh"),
+                                bp.Dense.init(n, n, rng)]),
+                      Residual([bp.Dense.init(n, n, rng, "sigmoid")]),
+                      bp.Dense.init(n, 2, rng)])
     X, Y = rng.normal(size=(N, n)), rng.normal(size=(N, 2))
-    net.loss_and_grads(X, Y, "half_sse")
-    analytic = [net.grad_inputs[0].copy()] + [g.copy() for g in net.grads]
-    assert len(net.grad_inputs) == 3
-    assert net.grad_inputs[-1].shape == (N, n)
+    out = net.forward(X)
+    grad_inputs = net.input_gradients(bp.half_sse_grad(out, Y))
+    analytic = [grad_inputs[0].copy()] + [g.copy() for g in net.grads]
+    assert len(grad_inputs) == 3
+    assert grad_inputs[-1].shape == (N, n)
 
     def value():
         return bp.half_sse(net.forward(X), Y)
@@ -195,8 +191,8 @@ def test_global_norm_does_not_overflow_or_underflow():
 
 def test_bad_input():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"\(2, 3\) to \(2, 4\)"):
-        Residual([bp.Dense.init(3, 4, rng)]).forward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"examples of shape \(3,\) to \(4,\)"):
+        Residual([bp.Dense.init(3, 4, rng)])  # refused when built, not when run
     with pytest.raises(RuntimeError, match="before forward"):
         Residual([bp.Dense.init(3, 3, rng)]).backward(np.ones((2, 3)))
     block = Residual([bp.Dense.init(3, 3, rng)])
@@ -216,31 +212,30 @@ def test_bad_input():
         clip_by_global_norm([[1.0, 2.0]], 1.0)
     with pytest.raises(ValueError, match="NaN"):
         clip_by_global_norm([np.array([1.0, np.nan])], 1.0)
-    with pytest.raises(TypeError, match="ResidualNet"):
-        ResidualNet([np.ones(3)])
+    with pytest.raises(TypeError, match=r"Network: layer 1 is array"):
+        bp.Network([np.ones(3)])
 
 
-def test_train_clipped_stops_at_divergence_and_bounds_each_step():
+def test_clipped_training_stops_at_divergence_and_bounds_each_step():
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(40, 8)), rng.normal(size=(40, 1))
 
     def net():
         return bp.MLP.init([8, 8, 1], np.random.default_rng(0))
 
-    losses, norms = train_clipped(net(), X, y, "half_sse", 10.0, 1000,
-                                  np.random.default_rng(1), 10)
-    assert len(losses) < 4000  # stopped early
-    assert not (np.isfinite(losses[-1]) and np.isfinite(norms[-1]))
-    assert np.all(np.isfinite(losses[:-1]))
+    h = bp.train(net(), X, y, "half_sse", 10.0, 1000, np.random.default_rng(1), 10,
+                 norms=True)
+    assert h.diverged and len(h.step_loss) < 4000  # stopped early
+    assert not (np.isfinite(h.step_loss[-1]) and np.isfinite(h.step_norm[-1]))
+    assert np.all(np.isfinite(h.step_loss[:-1]))
     clipped = net()
-    losses, norms = train_clipped(clipped, X, y, "half_sse", 10.0, 50,
-                                  np.random.default_rng(1), 10,
-                                  max_norm=0.05)
-    assert np.all(np.isfinite(losses)) and len(losses) == 200
+    h = bp.train(clipped, X, y, "half_sse", 10.0, 50, np.random.default_rng(1), 10,
+                 max_norm=0.05)
+    assert not h.diverged and np.all(np.isfinite(h.step_loss))
+    assert len(h.step_loss) == len(h.step_norm) == 200
     start = np.concatenate([p.ravel() for p in clipped.params])
-    losses, norms = train_clipped(clipped, X, y, "half_sse", 10.0, 1,
-                                  np.random.default_rng(1), 40,
-                                  max_norm=0.05)
+    h = bp.train(clipped, X, y, "half_sse", 10.0, 1, np.random.default_rng(1), 40,
+                 max_norm=0.05)
     moved = np.concatenate([p.ravel() for p in clipped.params]) - start
-    expected = 10.0 * min(norms[0], 0.05)
+    expected = 10.0 * min(h.step_norm[0], 0.05)
     np.testing.assert_allclose(np.linalg.norm(moved), expected, rtol=1e-12)

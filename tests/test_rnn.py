@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import backprop as bp
-from backprop.layers.recurrent import RNN, clip_to_norm, train_sequence_regression
+from backprop.core.optim import clip_by_global_norm
+from backprop.layers.recurrent import RNN, Readout
 
 FD_RTOL = 1e-6
 
@@ -111,24 +112,30 @@ def test_k_equal_1_keeps_only_the_direct_terms():
     np.testing.assert_allclose(rnn.delta, G * (1 - H**2), rtol=1e-14)
 
 
-def test_clip_to_norm_against_numpy():
-    rng = np.random.default_rng(5)
-    grads = [rng.normal(size=(3, 4)), rng.normal(size=5)]
+def test_the_one_clipping_function_on_rnn_gradients_against_numpy():
+    rnn, X, h0, G = make(5, 2, 4, 3, 5)
+    rnn.forward(X, h0)
+    rnn.backward(10 * G)
+    grads = list(rnn.grads)
     flat = np.concatenate([g.ravel() for g in grads])
-    norm = clip_to_norm(grads, 0.5)
+    norm = clip_by_global_norm(grads, 0.5)
     assert np.isclose(norm, np.linalg.norm(flat), rtol=1e-14)
-    clipped = np.concatenate([g.ravel() for g in grads])
+    clipped = np.concatenate([g.ravel() for g in rnn.grads])  # in place
     assert np.isclose(np.linalg.norm(clipped), 0.5, rtol=1e-14)
     np.testing.assert_allclose(clipped, flat * 0.5 / np.linalg.norm(flat),
                                rtol=1e-14)
     before = [g.copy() for g in grads]
-    clip_to_norm(grads, 10.0)                 # below the threshold: kept
+    clip_by_global_norm(grads, 10.0)                 # below the threshold: kept
     for a, b in zip(grads, before, strict=True):
         np.testing.assert_array_equal(a, b)
     huge = [np.full(4, 1e200)]
-    assert np.isclose(clip_to_norm(huge, 1.0), 2e200, rtol=1e-14)
+    assert np.isclose(clip_by_global_norm(huge, 1.0), 2e200, rtol=1e-14)
     assert np.isclose(np.linalg.norm(huge[0]), 1.0, rtol=1e-14)
-    assert clip_to_norm([np.zeros(3)], 1.0) == 0.0
+    assert clip_by_global_norm([np.zeros(3)], 1.0) == 0.0
+
+
+def _sequence_net(rnn, V, c):
+    return bp.Network([rnn, Readout(V, c)])
 
 
 def test_training_on_sines_beats_repeating_the_last_value():
@@ -139,30 +146,31 @@ def test_training_on_sines_beats_repeating_the_last_value():
     X, Y = s[:, :-1, None], s[:, 1:, None]
     rnn = RNN.init(1, 8, np.random.default_rng(1))
     V, c = np.random.default_rng(2).normal(0, 0.25, size=(8, 1)), np.zeros(1)
-    losses, norms = train_sequence_regression(
-        rnn, V, c, X, Y, eta=0.5, steps=150, batch_size=16,
-        rng=np.random.default_rng(3), max_norm=0.5)
+    net = _sequence_net(rnn, V, c)
+    h = bp.train(net, X, Y, "sequence_half_sse", 0.5, None, np.random.default_rng(3),
+                 16, steps=150, max_norm=0.5)
+    losses, norms = np.array(h.step_loss), np.array(h.step_norm)
     assert losses.shape == norms.shape == (150,)
     assert np.all(np.isfinite(losses))
-    pred = rnn.forward(X) @ V + c
+    readout = net.layers[1]
+    pred = rnn.forward(X) @ readout.V + readout.c  # the trained read-out, by hand
     assert np.mean((pred - Y) ** 2) < 0.5 * np.mean((X - Y) ** 2)
     assert losses[-10:].mean() < 0.5 * losses[:10].mean()
-    with pytest.raises(ValueError, match=r"Y has shape \(128, 12, 2\)"):
-        train_sequence_regression(rnn, V, c, X, np.zeros((128, 12, 2)), 0.1,
-                                  1, 4, np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"V has shape \(3, 1\)"):
-        train_sequence_regression(rnn, np.zeros((3, 1)), c, X, Y, 0.1,
-                                  1, 4, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"y has shape \(4, 12, 2\)"):
+        bp.train(net, X, np.zeros((128, 12, 2)), "sequence_half_sse", 0.1, None,
+                 np.random.default_rng(0), 4, steps=1)
+    with pytest.raises(ValueError, match=r"layer 1 outputs examples of shape "
+                                         r"\(None, 8\) but layer 2 expects \(None, 3\)"):
+        _sequence_net(RNN.init(1, 8, np.random.default_rng(1)), np.zeros((3, 1)), c)
 
 
 def test_training_stops_when_the_loss_overflows():
     rnn = RNN.init(1, 4, np.random.default_rng(0))
     X = np.ones((8, 5, 1))
     V, c = np.full((4, 1), 1e200), np.zeros(1)
-    losses, _ = train_sequence_regression(
-        rnn, V, c, X, X, eta=1.0, steps=10, batch_size=4,
-        rng=np.random.default_rng(1))
-    assert losses.shape == (1,) and not np.isfinite(losses[0])
+    h = bp.train(_sequence_net(rnn, V, c), X, X, "sequence_half_sse", 1.0, None,
+                 np.random.default_rng(1), 4, steps=10)
+    assert h.diverged and len(h.step_loss) == 1 and not np.isfinite(h.step_loss[0])
 
 
 @pytest.mark.parametrize("shapes_, match", [
@@ -197,13 +205,13 @@ def test_bad_input():
         with pytest.raises(ValueError, match="k must be an int >= 1"):
             rnn.backward(G, k)
     with pytest.raises(ValueError, match="max_norm must be positive"):
-        clip_to_norm([np.ones(2)], 0.0)
+        clip_by_global_norm([np.ones(2)], 0.0)
     with pytest.raises(TypeError, match="max_norm must be a number"):
-        clip_to_norm([np.ones(2)], "1")
+        clip_by_global_norm([np.ones(2)], "1")
     with pytest.raises(TypeError, match=r"grads\[0\]"):
-        clip_to_norm([[1.0, 2.0]], 1.0)
-    with pytest.raises(ValueError, match="NaN or inf"):
-        clip_to_norm([np.array([np.inf])], 1.0)
+        clip_by_global_norm([[1.0, 2.0]], 1.0)
+    with pytest.raises(ValueError, match=r"clip_by_global_norm: grads\[0\] contains inf"):
+        clip_by_global_norm([np.array([np.inf])], 1.0)
     with pytest.raises(TypeError, match="Generator"):
         RNN.init(2, 3, 0)
     assert repr(rnn) == "RNN(n=2, m=4)"

@@ -64,7 +64,7 @@ def test_3_the_same_dense_twice_in_one_mlp_is_refused():
 def test_3_layers_of_one_mlp_cannot_join_a_second():
     layers = [bp.Dense.init(2, 4, rng, "tanh"), bp.Dense.init(4, 1, rng)]
     first = bp.MLP(layers)
-    with pytest.raises(ValueError, match=r"MLP: layer 1 already belongs to another MLP"):
+    with pytest.raises(ValueError, match=r"MLP: layer 1 already belongs to another network"):
         bp.MLP(layers)
     # the first network is untouched and still learns: its layers still view its buffer
     X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
@@ -239,7 +239,7 @@ def test_9_softmax_vjp_refuses_a_wrong_upstream_shape():
 
 def test_9_train_refuses_a_scalar_y():
     net = bp.MLP.init([2, 1], rng)
-    with pytest.raises(ValueError, match=r"train: Y has shape \(\), expected \(4, 1\)"):
+    with pytest.raises(ValueError, match=r"train: Y has shape \(\), expected 4 rows of targets"):
         bp.train(net, np.zeros((4, 2)), 1.0, "half_sse", 0.1, 1, np.random.default_rng(0))
 
 

@@ -58,7 +58,7 @@ def test_training_learns_a_separable_problem():
 def test_bad_arguments():
     rng = np.random.default_rng(5)
     net = bp.MLP.init([2, 2], rng)
-    with pytest.raises(ValueError, match=r"train: Y has shape \(4, 2\), expected \(3, 2\)"):
+    with pytest.raises(ValueError, match=r"train: Y has shape \(4, 2\), expected 3 rows of targets"):
         bp.train(net, np.zeros((3, 2)), np.zeros((4, 2)), "mse", 0.1, 1, rng)
     with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         bp.minibatches(5, 0, rng)

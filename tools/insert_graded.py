@@ -8,7 +8,7 @@ Usage (from the repository's root):
 
 For each exercise of tools/graded/NN_name.md, three cells go at the end of the
 chapter's `## Exercises` section (before the next `## ` heading): the exercise, the
-code cell with the stub and `bp.check(...)`, and the hidden solution. All three are
+code cell with the stub and `bp.check_answer(...)`, and the hidden solution. All three are
 tagged "graded"; a rerun removes every graded cell first, so nothing is duplicated and
 every other cell is left as it was (except that a `## ` heading sharing a cell with
 the text before it is moved to a cell of its own, once, to make room). The stub
@@ -85,7 +85,7 @@ def stub_output(g: Graded) -> str:
     from backprop.teaching.grading import grade
 
     printed: list[str] = []
-    bp = types.SimpleNamespace(check=lambda label, answer: printed.append(grade(label, answer).text))
+    bp = types.SimpleNamespace(check_answer=lambda label, answer: printed.append(grade(label, answer).text))
     import numpy as np
 
     exec(compile(g.stub, f"<stub {g.label}>", "exec"), {"np": np, "bp": bp, "Value": Value})

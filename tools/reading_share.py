@@ -11,7 +11,7 @@ Counts characters a reader sees on the page without opening anything:
   its text (Markdown where a verdict has it, else plain text); images and HTML count 0;
 - a code cell is *checking* when it calls ``check_equation(s)``, ``assert``,
   ``assert_close``, ``gradcheck``, ``relative_error``, ``np.allclose``/``isclose`` or
-  ``np.testing``; a graded exercise's cell (``bp.check(...)``) is the reader's, not checking.
+  ``np.testing``; a graded exercise's cell (``bp.check_answer(...)``) is the reader's, not checking.
 
 Prints, per chapter: the visible checking share (source and outputs of checking cells),
 the prose share, and the visible lines that start with ✓. ``--rev`` reads the notebooks
@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHECKING = re.compile(r"\bcheck_equations?\(|\bassert\b|assert_close\(|gradcheck\(|relative_error\("
                       r"|np\.allclose\(|np\.isclose\(|np\.testing\.")
-GRADED = re.compile(r"\bbp\.check\(")
+GRADED = re.compile(r"\bbp\.check_answer\(")
 HIDE_INPUT = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
 HIDE_OUTPUT = {"hide-output", "hide-cell", "remove-output", "remove-cell"}
 

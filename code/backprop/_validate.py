@@ -89,6 +89,18 @@ def same_shape(a: NDArray, b: NDArray, names: str, where: str) -> None:
         )
 
 
+def same_dtype(x: NDArray, param: NDArray, name: str, where: str) -> None:
+    """Raise ``TypeError`` unless ``x`` has the dtype of the layer's parameter ``param``.
+
+    The package's dtype rule: a layer computes in its parameters' dtype; integer
+    inputs are cast to it (by :func:`as_float_array`), floating-point inputs of
+    another precision are refused rather than silently up- or down-cast."""
+    if x.dtype != param.dtype:
+        raise TypeError(f"{where}: {name} has dtype {x.dtype} but the layer's parameters "
+                        f"have {param.dtype}; cast the input (or build the layer in "
+                        f"{x.dtype})")
+
+
 _UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
@@ -112,6 +124,16 @@ def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDA
     if k is not None and unsigned.max() >= k:
         raise ValueError(f"{where}: labels must lie in 0..{k - 1}, got {y.min()}..{y.max()}")
     return y
+
+
+def as_int(v: object, name: str, where: str, least: int = 0, got: object = None) -> int:
+    """Return ``v`` as an int if it is an integer (Python's or NumPy's, not a bool)
+    with ``v >= least``, or raise ``ValueError`` naming ``where`` and ``name``
+    (``got``: what to show as given, ``v`` unless said)."""
+    if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) and v >= least:
+        return int(v)
+    shown = v if got is None else got
+    raise ValueError(f"{where}: {name} must be an int >= {least}, got {shown!r}")
 
 
 def positive_finite(v: object, name: str, where: str, optional: bool = False):

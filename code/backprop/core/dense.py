@@ -12,9 +12,10 @@ from numpy.typing import ArrayLike, NDArray
 from .._validate import as_float_array
 from .activations import Activation, get_activation
 from .initialisation import init_weights
+from .layer import Layer
 
 
-class Dense:
+class Dense(Layer):
     """A fully connected layer with activation ``g``.
 
     ``forward`` caches x, z, a; ``backward`` reads them, sets ``grad_W`` and ``grad_b``
@@ -23,8 +24,12 @@ class Dense:
     The layer owns its parameters: ``W`` and ``b`` are copied in (C order, writable),
     so changing the arrays passed in later does not change the layer, nor the reverse.
     A layer holds one forward cache, so it can sit at one place in one
-    :class:`~backprop.core.network.MLP` only (see there: weight sharing is refused).
+    :class:`~backprop.core.network.Network` only (weight sharing is refused).
+    It follows the layer protocol (:mod:`backprop.core.layer`).
     """
+
+    param_names = ("W", "b")
+    cache_fields = ("x", "z", "a")
 
     def __init__(self, W: ArrayLike, b: ArrayLike, activation: str | Activation = "identity"):
         W = as_float_array(W, "W", "Dense", ndim=2, shape="(n_in, n_out)")
@@ -35,7 +40,6 @@ class Dense:
         if b.dtype != W.dtype:
             raise TypeError(f"Dense: b has dtype {b.dtype} but W has dtype {W.dtype}")
         self.W, self.b = np.array(W, order="C"), np.array(b, order="C")  # copies
-        self._net = None  # weak reference to the MLP this layer belongs to, if any
         self.g = get_activation(activation)
         self.grad_W = np.zeros_like(W)
         self.grad_b = np.zeros_like(b)
@@ -101,14 +105,12 @@ class Dense:
         return delta @ self.W.T if input_grad else None
 
     @property
-    def params(self) -> tuple[NDArray, NDArray]:
-        """The parameters ``(W, b)``, updated in place by the optimiser."""
-        return self.W, self.b
+    def in_shape(self) -> tuple[int]:
+        return (self.W.shape[0],)
 
     @property
-    def grads(self) -> tuple[NDArray, NDArray]:
-        """The gradients ``(grad_W, grad_b)`` from the last ``backward``."""
-        return self.grad_W, self.grad_b
+    def out_shape(self) -> tuple[int]:
+        return (self.W.shape[1],)
 
     def __repr__(self) -> str:
         n_in, n_out = self.W.shape

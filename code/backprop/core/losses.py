@@ -53,6 +53,29 @@ def mse_grad(a: ArrayLike, y: ArrayLike) -> Array:
     return 2 * (a - y) / a.size
 
 
+def sequence_half_sse(a: ArrayLike, y: ArrayLike) -> float:
+    r"""Return :math:`L = \frac{1}{2NT}\sum_{n,t} \|a_{nt} - y_{nt}\|^2`, the mean over
+    every example and step of half the squared error; a, y of shape (N, T, p).
+
+    Chapter: :doc:`chapters/19_recurrent` (a prediction at every step).
+    """
+    a, y = _sequences(a, y, "sequence_half_sse")
+    return float(0.5 * np.sum((a - y) ** 2) / (a.shape[0] * a.shape[1]))
+
+
+def sequence_half_sse_grad(a: ArrayLike, y: ArrayLike) -> Array:
+    r"""Return :math:`\partial L/\partial a = (a - y)/(NT)`; shape (N, T, p)."""
+    a, y = _sequences(a, y, "sequence_half_sse_grad")
+    return (a - y) / (a.shape[0] * a.shape[1])
+
+
+def _sequences(a: ArrayLike, y: ArrayLike, where: str) -> tuple[Array, Array]:
+    a = as_float_array(a, "a", where, ndim=3, shape="(N, T, p): one sequence per example")
+    y = as_float_array(y, "y", where, ndim=3, shape=f"{a.shape}, the shape of a")
+    same_shape(a, y, "a, y", where)
+    return a, y
+
+
 def _targets(z: Array, y: ArrayLike, where: str) -> Array:
     """Targets for logits ``z`` (N, k): integer labels (N,), or one-hot/probability rows (N, k)."""
     y = np.asarray(y)
@@ -184,6 +207,7 @@ class Loss:
 LOSSES: dict[str, Loss] = {
     "half_sse": Loss("half_sse", half_sse, half_sse_grad),
     "mse": Loss("mse", mse, mse_grad),
+    "sequence_half_sse": Loss("sequence_half_sse", sequence_half_sse, sequence_half_sse_grad),
     "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad, cross_entropy_value_and_grad),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy", binary_cross_entropy, binary_cross_entropy_grad

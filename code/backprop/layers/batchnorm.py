@@ -1,22 +1,18 @@
 """Batch normalisation: each unit standardised over the batch, then scaled and shifted.
 
 Shapes (rows are examples): x, x_hat, y (N, n); gamma, beta, mu, var (n,).
-Chapter: :doc:`chapters/14_batchnorm`. ``Stack`` runs Dense and BatchNorm layers in
-order (an :class:`~backprop.core.network.MLP` holds Dense layers only).
+Chapter: :doc:`chapters/14_batchnorm`. A :class:`~backprop.core.network.Network`
+holds batch norm beside dense layers, as any layer of the protocol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_float_array, as_rng, positive_finite
+from .._validate import as_float_array, as_int, positive_finite, same_dtype
 from ..core.activations import Activation, get_activation
-from ..core.dense import Dense
-from ..core.losses import Loss, get_loss
-from ..core.optim import sgd_step
+from ..core.layer import Layer
 
 EPS = 1e-5  # PyTorch's default: keeps sqrt(var + eps) away from 0 for a constant unit
 MOMENTUM = 0.1  # PyTorch's convention: running <- (1 - m) running + m batch
@@ -59,7 +55,7 @@ def batch_norm_vjp(y_bar: NDArray, x_hat: NDArray, gamma: NDArray,
     return grad_x, grad_gamma, grad_beta
 
 
-class BatchNorm:
+class BatchNorm(Layer):
     r"""Batch normalisation of n units, then an activation: :math:`a = g(\gamma\hat x + \beta)`.
 
     ``forward(x, training=True)`` normalises with the batch's mean and biased
@@ -67,12 +63,15 @@ class BatchNorm:
     PyTorch does); ``training=False`` uses the running averages: an affine map.
     ``backward(grad_a)`` sets ``grad_gamma``, ``grad_beta`` and returns dL/dx; called
     before ``forward`` it raises ``RuntimeError``. ``params``/``grads`` as Dense.
+    It follows the layer protocol (:mod:`backprop.core.layer`).
     """
+
+    param_names = ("gamma", "beta")
+    cache_fields = ("training", "x_hat", "std", "z", "a")
 
     def __init__(self, n: int, activation: str | Activation = "identity",
                  eps: float = EPS, momentum: float = MOMENTUM, dtype=np.float64):
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"BatchNorm: n must be an int >= 1, got {n!r}")
+        as_int(n, "n", "BatchNorm", least=1)
         positive_finite(eps, "eps", "BatchNorm")  # any real number, NumPy's included
         if isinstance(momentum, bool | np.bool_) or not isinstance(
                 momentum, int | float | np.integer | np.floating):
@@ -85,7 +84,6 @@ class BatchNorm:
         self.grad_gamma, self.grad_beta = np.zeros(n, dtype), np.zeros(n, dtype)
         self.running_mean, self.running_var = np.zeros(n, dtype), np.ones(n, dtype)
         self.training = True  # the mode forward uses when not told
-        self._net = None  # the network holding this layer, if any
         self._cache: tuple | None = None
 
     def forward(self, x: ArrayLike, training: bool | None = None) -> NDArray:
@@ -96,6 +94,7 @@ class BatchNorm:
         where = "BatchNorm.forward"
         training = self.training if training is None else bool(training)
         x = as_float_array(x, "x", where, dtype=self.gamma.dtype)
+        same_dtype(x, self.gamma, "x", where)
         if x.ndim != 2 or x.shape[1] != self.n:
             raise ValueError(f"{where}: x has shape {x.shape}, expected (N, {self.n})")
         if training and x.shape[0] < 2:
@@ -115,8 +114,9 @@ class BatchNorm:
         self._cache = (training, x_hat, std, z, a)
         return a
 
-    def backward(self, grad_a: ArrayLike) -> NDArray:
-        """Set grad_gamma, grad_beta from dL/da (N, n); return dL/dx (N, n)."""
+    def backward(self, grad_a: ArrayLike, input_grad: bool = True) -> NDArray | None:
+        """Set grad_gamma, grad_beta from dL/da (N, n); return dL/dx (N, n)
+        (None unless ``input_grad``)."""
         if self._cache is None:
             raise RuntimeError("BatchNorm.backward called before forward")
         training, x_hat, std, z, a = self._cache
@@ -125,104 +125,19 @@ class BatchNorm:
         if grad_a.shape != a.shape:
             raise ValueError(f"BatchNorm.backward: grad_a has shape "
                              f"{grad_a.shape}, expected {a.shape}")
+        grad_a = grad_a.astype(self.gamma.dtype, copy=False)  # the dtype rule
         y_bar = self.g.vjp(z, a, grad_a)  # dL/dy, y = gamma x_hat + beta
         grad_x, self.grad_gamma[...], self.grad_beta[...] = batch_norm_vjp(
             y_bar, x_hat, self.gamma, std)
         if not training:  # an affine map (eq-bn-inference-grad)
             grad_x = self.gamma / std * y_bar
-        return grad_x
-
-    def _forward(self, x: NDArray) -> NDArray:
-        """``forward`` in the layer's own mode (as a network calls its layers)."""
-        return self.forward(x)
-
-    def _backward(self, grad_a: NDArray, input_grad: bool = True) -> NDArray | None:
-        """``backward``; the input gradient is returned only if ``input_grad``."""
-        grad_x = self.backward(grad_a)
         return grad_x if input_grad else None
 
     @property
-    def params(self) -> tuple[NDArray, NDArray]:
-        """The parameters ``(gamma, beta)``, updated in place by the optimiser."""
-        return self.gamma, self.beta
+    def in_shape(self) -> tuple[int]:
+        return (self.n,)
 
-    @property
-    def grads(self) -> tuple[NDArray, NDArray]:
-        """The gradients ``(grad_gamma, grad_beta)`` from the last ``backward``."""
-        return self.grad_gamma, self.grad_beta
+    out_shape = in_shape
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.n}, {self.g.name}, eps={self.eps:g})"
-
-
-class Stack:
-    """Dense and BatchNorm layers applied in order, with a forward and backward pass.
-
-    ``training`` (of ``forward``, ``loss_and_grads``): None runs each BatchNorm in its
-    own mode (its ``training`` attribute, True unless set, as in an MLP); True or
-    False runs them all in that mode.
-    """
-
-    def __init__(self, layers: Sequence[Dense | BatchNorm]):
-        if not layers or not all(isinstance(x, Dense | BatchNorm) for x in layers):
-            raise TypeError("Stack: layers must be a non-empty list of Dense and "
-                            "BatchNorm layers")
-        if len({id(x) for x in layers}) != len(layers):
-            raise ValueError("Stack: the same layer appears twice")
-        self.layers = list(layers)
-
-    def forward(self, X: ArrayLike, training: bool | None = None) -> NDArray:
-        """Return the last layer's output; X (N, n_0)."""
-        a = X
-        for layer in self.layers:
-            is_bn = isinstance(layer, BatchNorm)
-            a = layer.forward(a, training) if is_bn else layer.forward(a)
-        return a
-
-    def backward(self, grad_out: ArrayLike) -> NDArray:
-        """Back-propagate dL/d(output) through every layer; return dL/dX."""
-        g = grad_out
-        for layer in reversed(self.layers):
-            g = layer.backward(g)
-        return g
-
-    def loss_and_grads(self, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
-                       training: bool | None = None) -> float:
-        """Forward, loss, backward: return the loss; gradients stay on the layers."""
-        loss = get_loss(loss)
-        value, grad = loss.value_and_grad(self.forward(X, training), Y)
-        self.backward(grad)
-        return value
-
-    @property
-    def params(self) -> list[NDArray]:
-        return [p for layer in self.layers for p in layer.params]
-
-    @property
-    def grads(self) -> list[NDArray]:
-        return [g for layer in self.layers for g in layer.grads]
-
-    def train(self, X: NDArray, Y: NDArray, loss: str | Loss, eta: float,
-              epochs: int, rng: np.random.Generator | int,
-              batch_size: int) -> list[float]:
-        """SGD on shuffled mini-batches; return each epoch's mean loss.
-
-        Each BatchNorm runs in its own mode (training unless its ``training`` is False).
-        """
-        if len(X) % batch_size == 1:
-            raise ValueError(f"Stack.train: {len(X)} rows in batches of "
-                             f"{batch_size} leave a last batch of one row")
-        from ..core.training import minibatches  # (training imports network)
-
-        rng, history = as_rng(rng, "Stack.train"), []
-        for _ in range(epochs):
-            total = 0.0
-            for rows in minibatches(len(X), batch_size, rng):
-                total += len(rows) * self.loss_and_grads(X[rows], Y[rows], loss)
-                sgd_step(self.params, self.grads, eta)
-            history.append(total / len(X))
-        return history
-
-    def __repr__(self) -> str:
-        inner = "".join(f"\n    {layer!r}," for layer in self.layers)
-        return f"Stack([{inner}\n])"

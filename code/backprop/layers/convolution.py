@@ -4,8 +4,9 @@ Layout (as PyTorch): x (N, C_in, L) or (N, C_in, H, W); kernel K (C_out, C_in, k
 or (C_out, C_in, k_h, k_w); bias b (C_out,); z (N, C_out, L') or (N, C_out, H', W')
 with n' = floor((n + 2p - k)/s) + 1 per spatial axis (eq-conv-output-size).
 Vectorised with strided windows (``sliding_window_view``): no loop over pixels.
-Chapter: :doc:`chapters/18_convolution`. ``ConvNet`` (conv, flatten, dense) is the
-small network of that chapter: an :class:`~backprop.core.network.MLP` holds Dense only.
+Chapter: :doc:`chapters/18_convolution`. The small network of that chapter is a
+:class:`~backprop.core.network.Network` of a convolution, :class:`Flatten` and a
+dense layer.
 """
 
 from __future__ import annotations
@@ -14,31 +15,17 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_float_array, as_labels, as_rng
+from .._validate import as_float_array, as_int, as_rng, same_dtype
 from ..core.activations import Activation, get_activation
-from ..core.dense import Dense
 from ..core.initialisation import init_std
-from ..core.losses import cross_entropy_value_and_grad
-from ..core.optim import sgd_step
-from ..core.training import minibatches
+from ..core.layer import Layer
 
 
 def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     r"""Return :math:`\lfloor (n + 2p - k)/s \rfloor + 1` (eq-conv-output-size)."""
-    for name, v, least in (
-        ("n", n, 1),
-        ("k", k, 1),
-        ("stride", stride, 1),
-        ("padding", padding, 0),
-    ):
-        if (
-            not isinstance(v, int | np.integer)
-            or isinstance(v, bool)
-            or v < least
-        ):
-            raise ValueError(
-                f"output_size: {name} must be an int >= {least}, got {v!r}"
-            )
+    for name, v, least in (("n", n, 1), ("k", k, 1), ("stride", stride, 1),
+                           ("padding", padding, 0)):
+        as_int(v, name, "output_size", least)
     if n + 2 * padding < k:
         raise ValueError(
             f"output_size: kernel {k} is longer than the padded input "
@@ -159,11 +146,16 @@ def _pair(v, d: int, name: str, where: str, least: int) -> tuple[int, ...]:
     return tuple(int(e) for e in v)
 
 
-class _Conv:
-    """A convolution layer with d spatial axes: z = correlate(x, K, b), a = g(z)."""
+class _Conv(Layer):
+    """A convolution layer with d spatial axes: z = correlate(x, K, b), a = g(z).
+
+    It follows the layer protocol (:mod:`backprop.core.layer`); one example's shape
+    is (C_in, *S) in, (C_out, *S') out, the spatial sizes free."""
 
     d = 0
     layout = ""
+    param_names = ("K", "b")
+    cache_fields = ("x", "z", "a", "cols")
 
     def __init__(
         self,
@@ -206,18 +198,21 @@ class _Conv:
         padding=0,
         activation: str | Activation = "identity",
         scheme: str = "he",
+        dtype=np.float64,
     ):
-        """Return a layer with N(0, std^2) kernels, fan-in C_in*prod(k), zero bias."""
+        """Return a layer with N(0, std^2) kernels, fan-in C_in*prod(k), zero bias,
+        in ``dtype`` (float64 unless float32 is asked for)."""
         k = _pair(k, cls.d, "k", cls.__name__, 1)
         size = int(np.prod(k))
         std = init_std(c_in * size, c_out * size, scheme)
-        K = as_rng(rng, cls.__name__).normal(0.0, std, (c_out, c_in, *k))
-        return cls(K, np.zeros(c_out), stride, padding, activation)
+        K = as_rng(rng, cls.__name__).normal(0.0, std, (c_out, c_in, *k)).astype(dtype)
+        return cls(K, np.zeros(c_out, dtype), stride, padding, activation)
 
     def forward(self, x: ArrayLike) -> NDArray:
         """Return a = g(z), z as in :func:`correlate`; x (N, C_in, *S) -> (N, C_out, *S')."""
         name = f"{type(self).__name__}.forward"
         x = as_float_array(x, "x", name, dtype=self.K.dtype)
+        same_dtype(x, self.K, "x", name)
         if x.ndim != self.d + 2 or x.shape[1] != self.K.shape[1]:
             raise ValueError(
                 f"{name}: x has shape {x.shape}, expected {self.layout} "
@@ -252,6 +247,7 @@ class _Conv:
             raise ValueError(
                 f"{name}: grad_a has shape {grad_a.shape}, expected {a.shape}"
             )
+        grad_a = grad_a.astype(self.K.dtype, copy=False)  # the dtype rule
         delta = self.g.vjp(z, a, grad_a)  # dL/dz
         grad_x, self.grad_K[...], self.grad_b[...] = correlate_backward(
             delta, x, self.K, self.stride, self.padding, cols, input_grad
@@ -259,14 +255,12 @@ class _Conv:
         return grad_x
 
     @property
-    def params(self) -> tuple[NDArray, NDArray]:
-        """The parameters ``(K, b)``, updated in place by the optimiser."""
-        return self.K, self.b
+    def in_shape(self) -> tuple[int | None, ...]:
+        return (self.K.shape[1],) + (None,) * self.d
 
     @property
-    def grads(self) -> tuple[NDArray, NDArray]:
-        """The gradients ``(grad_K, grad_b)`` from the last ``backward``."""
-        return self.grad_K, self.grad_b
+    def out_shape(self) -> tuple[int | None, ...]:
+        return (self.K.shape[0],) + (None,) * self.d
 
     def __repr__(self) -> str:
         c_out, c_in, *k = self.K.shape
@@ -288,52 +282,29 @@ class Conv2D(_Conv):
     d, layout = 2, "(N, C_in, H, W)"
 
 
-class ConvNet:
-    """Conv2D, flatten, Dense logits, softmax cross-entropy: images (N, C, H, W)."""
+class Flatten(Layer):
+    """Each example's array as one row: x (N, *S) -> (N, prod(S)); backward reshapes
+    the gradient back. No parameters; it follows the layer protocol."""
 
-    def __init__(self, conv: Conv2D, dense: Dense):
-        self.conv, self.dense = conv, dense
+    cache_fields = ("shape",)
+    out_shape = (None,)
 
-    def forward(self, X: ArrayLike) -> NDArray:
-        """Return the logits (N, k) of images X (N, C, H, W)."""
-        a = self.conv.forward(X)
-        return self.dense.forward(
-            a.reshape(a.shape[0], -1)
-        )  # flatten: (N, O*H'*W')
+    def forward(self, x: ArrayLike) -> NDArray:
+        x = as_float_array(x, "x", "Flatten.forward")
+        if x.ndim < 2:
+            raise ValueError(f"Flatten.forward: x has shape {x.shape}, expected (N, ...)")
+        self._cache = (x.shape,)
+        return x.reshape(x.shape[0], -1)
 
-    def loss_and_grads(self, X: ArrayLike, y: ArrayLike) -> float:
-        """Forward, cross-entropy (its 1/N inside), backward; return the loss."""
-        logits = self.forward(X)
-        loss, grad = cross_entropy_value_and_grad(logits, y)
-        grad_flat = self.dense.backward(grad)
-        self.conv.backward(
-            grad_flat.reshape(self.conv._cache[2].shape), input_grad=False
-        )
-        return float(loss)
+    def backward(self, grad: ArrayLike, input_grad: bool = True) -> NDArray | None:
+        if self._cache is None:
+            raise RuntimeError("Flatten.backward called before forward")
+        (shape,) = self._cache
+        grad = as_float_array(grad, "grad", "Flatten.backward")
+        if grad.shape != (shape[0], int(np.prod(shape[1:]))):
+            raise ValueError(f"Flatten.backward: grad has shape {grad.shape}, expected "
+                             f"{(shape[0], int(np.prod(shape[1:])))}")
+        return grad.reshape(shape) if input_grad else None
 
-    def train(
-        self,
-        X: NDArray,
-        y: NDArray,
-        eta: float,
-        epochs: int,
-        rng: np.random.Generator,
-        batch_size: int,
-    ) -> None:
-        """Mini-batch SGD, w <- w - eta dL/dw (eq-update-rule), for ``epochs`` epochs."""
-        params = [*self.conv.params, *self.dense.params]
-        for _ in range(epochs):
-            for rows in minibatches(X.shape[0], batch_size, rng):
-                self.loss_and_grads(X[rows], y[rows])
-                sgd_step(params, [*self.conv.grads, *self.dense.grads], eta)
-
-    def accuracy(self, X: ArrayLike, y: ArrayLike) -> float:
-        """Fraction of images whose largest logit is at the label.
-
-        ``y``: integer class indices of shape (N,), as for :func:`backprop.accuracy`:
-        anything else (a column (N, 1), one-hot rows, float labels) raises instead of
-        being broadcast.
-        """
-        logits = self.forward(X)
-        y = as_labels(y, logits.shape[0], logits.shape[1], "y", "ConvNet.accuracy")
-        return float(np.mean(np.argmax(logits, axis=1) == y))
+    def __repr__(self) -> str:
+        return "Flatten()"

@@ -9,21 +9,22 @@ and one step is
 with :math:`x_t` (N, n), :math:`h_t` (N, m), :math:`W_x` (n, m),
 :math:`W_h` (m, m), :math:`b` (m,) (equation eq-rnn-forward). The same
 weights serve every step, so their gradients are sums over the steps.
+:class:`Readout` maps every state to a prediction; a
+:class:`~backprop.core.network.Network` of the two trains with the one loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_float_array, as_rng, positive_finite
+from .._validate import as_float_array, as_int, same_dtype
+from ..core.layer import Layer
 
-Array = NDArray[np.float64]
+Array = NDArray[np.floating]
 
 
-class RNN:
+class RNN(Layer):
     """A tanh RNN layer: ``forward`` runs a sequence, ``backward`` runs BPTT.
 
     ``forward(X, h0)`` caches the inputs and states; ``backward(grad_H, k)``
@@ -32,22 +33,29 @@ class RNN:
     and ``delta`` (dL/dz_t, the error at the weighted input z_t, shape
     (N, T, m)) and returns dL/dX. Called
     before ``forward`` it raises ``RuntimeError``. The layer owns copies of
-    its parameters.
+    its parameters, in their dtype (float64 unless given float32). ``k``: the
+    truncation backward uses when not told (None: full BPTT).
+    It follows the layer protocol (:mod:`backprop.core.layer`).
     """
+
+    param_names = ("W_x", "W_h", "b")
+    cache_fields = ("X", "h0", "H")
 
     def __init__(self, W_x: ArrayLike, W_h: ArrayLike, b: ArrayLike):
         W_x = as_float_array(W_x, "W_x", "RNN", ndim=2, shape="(n, m)")
         m = W_x.shape[1]
-        W_h = as_float_array(W_h, "W_h", "RNN", ndim=2, shape=f"({m}, {m})")
-        b = as_float_array(b, "b", "RNN", ndim=1, shape=f"({m},)")
+        W_h = as_float_array(W_h, "W_h", "RNN", ndim=2, shape=f"({m}, {m})",
+                             dtype=W_x.dtype)
+        b = as_float_array(b, "b", "RNN", ndim=1, shape=f"({m},)", dtype=W_x.dtype)
         if W_h.shape != (m, m):
             raise ValueError(f"RNN: W_h has shape {W_h.shape}, expected "
                              f"({m}, {m}) for W_x of shape {W_x.shape}")
         if b.shape != (m,):
             raise ValueError(f"RNN: b has shape {b.shape}, expected ({m},)")
-        self.W_x = np.array(W_x, dtype=np.float64)
-        self.W_h = np.array(W_h, dtype=np.float64)
-        self.b = np.array(b, dtype=np.float64)
+        for name, value in (("W_h", W_h), ("b", b)):
+            same_dtype(value, W_x, name, "RNN")
+        self.W_x, self.W_h, self.b = np.array(W_x), np.array(W_h), np.array(b)
+        self.k: int | None = None
         self.grad_W_x = np.zeros_like(self.W_x)
         self.grad_W_h = np.zeros_like(self.W_h)
         self.grad_b = np.zeros_like(self.b)
@@ -69,12 +77,12 @@ class RNN:
         return cls(W_x, W_h, np.zeros(m))
 
     @property
-    def params(self) -> list[Array]:
-        return [self.W_x, self.W_h, self.b]
+    def in_shape(self) -> tuple[None, int]:
+        return (None, self.W_x.shape[0])
 
     @property
-    def grads(self) -> list[Array]:
-        return [self.grad_W_x, self.grad_W_h, self.grad_b]
+    def out_shape(self) -> tuple[None, int]:
+        return (None, self.W_x.shape[1])
 
     def __repr__(self) -> str:
         n, m = self.W_x.shape
@@ -87,28 +95,31 @@ class RNN:
         X: (N, T, n); h0: (N, m), zeros when None.
         """
         n, m = self.W_x.shape
-        X = as_float_array(X, "X", "RNN.forward", ndim=3, shape=f"(N, T, {n})")
+        X = as_float_array(X, "X", "RNN.forward", ndim=3, shape=f"(N, T, {n})",
+                           dtype=self.W_x.dtype)
+        same_dtype(X, self.W_x, "X", "RNN.forward")
         N, T, n_in = X.shape
         if n_in != n or T == 0:
             raise ValueError(f"RNN.forward: X has shape {X.shape}, expected "
                              f"(N, T, {n}) with T >= 1")
         if h0 is None:
-            h0 = np.zeros((N, m))
+            h0 = np.zeros((N, m), dtype=X.dtype)
         h0 = as_float_array(h0, "h0", "RNN.forward", ndim=2,
-                            shape=f"({N}, {m})")
+                            shape=f"({N}, {m})", dtype=X.dtype)
         if h0.shape != (N, m):
             raise ValueError(f"RNN.forward: h0 has shape {h0.shape}, "
                              f"expected ({N}, {m})")
         XW = X @ self.W_x + self.b                  # all input terms at once
-        H = np.empty((N, T, m))
+        H = np.empty((N, T, m), dtype=X.dtype)
         h = h0
         for t in range(T):
             h = np.tanh(XW[:, t] + h @ self.W_h)    # (eq-rnn-forward)
             H[:, t] = h
-        self._cache = (X, np.array(h0, dtype=np.float64), H)
+        self._cache = (X, np.array(h0, dtype=X.dtype), H)
         return H
 
-    def backward(self, grad_H: ArrayLike, k: int | None = None) -> Array:
+    def backward(self, grad_H: ArrayLike, k: int | None = None,
+                 input_grad: bool = True) -> Array | None:
         r"""Back-propagate through time; return dL/dX, shape (N, T, n).
 
         grad_H: (N, T, m), the direct gradients :math:`g_t = \partial
@@ -123,6 +134,7 @@ class RNN:
         \delta_t`, :math:`\partial L/\partial b = \sum_t 1^\top \delta_t`,
         :math:`\partial L/\partial x_t = \delta_t W_x^\top`,
         :math:`\partial L/\partial h_0 = \delta_1 W_h^\top`.
+        ``k`` None: the layer's own ``k``. dL/dX is None unless ``input_grad``.
         """
         if self._cache is None:
             raise RuntimeError("RNN.backward: call forward first")
@@ -132,10 +144,10 @@ class RNN:
         if grad_H.shape != H.shape:
             raise ValueError(f"RNN.backward: grad_H has shape {grad_H.shape},"
                              f" expected {H.shape}")
-        if k is not None and (isinstance(k, bool) or not isinstance(
-                k, int | np.integer) or k < 1):
-            raise ValueError(f"RNN.backward: k must be an int >= 1 or None, "
-                             f"got {k!r}")
+        k = self.k if k is None else k
+        if k is not None:
+            as_int(k, "k", "RNN.backward", least=1)  # or None
+        grad_H = grad_H.astype(H.dtype, copy=False)  # the dtype rule
         slope = 1.0 - H**2                          # tanh'(z_t), (N, T, m)
         T = H.shape[1]
         delta = np.zeros_like(H)
@@ -157,93 +169,66 @@ class RNN:
         self.grad_W_h[...] = np.einsum("ntj,ntk->jk", H_prev, delta)
         self.grad_b[...] = delta.sum(axis=(0, 1))
         self.grad_h0 = delta[:, 0] @ self.W_h.T
-        return delta @ self.W_x.T
+        return delta @ self.W_x.T if input_grad else None
 
 
-def _global_norm(grads: Sequence[NDArray]) -> float:
-    """sqrt(sum of squares of all entries), as s * ||g / s|| with s the
-    largest entry: no overflow or underflow. NaN if an entry is not finite."""
-    scale = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
-    if not np.isfinite(scale):
-        return float("nan")
-    if scale == 0.0:
-        return 0.0
-    return scale * float(np.sqrt(sum(np.sum((g / scale) ** 2)
-                                     for g in grads)))
+class Readout(Layer):
+    r"""A linear read-out at every step: :math:`\hat y_t = h_t V + c`.
 
-
-def clip_to_norm(grads: Sequence[NDArray], max_norm: float) -> float:
-    r"""Scale the arrays in place by :math:`\min(1, c/\|g\|)`; return
-    :math:`\|g\|`, the global norm before clipping.
-
-    :math:`\|g\| = \sqrt{\sum_i \|g_i\|_F^2}` over all arrays together,
-    computed as :math:`s\,\|g/s\|` with s the largest entry, so it neither
-    overflows nor underflows; c = ``max_norm`` > 0. The direction of g is
-    kept and :math:`\|\hat g\| = \min(\|g\|, c)`.
+    H (N, T, m), V (m, p), c (p,) -> (N, T, p). ``backward`` sets
+    :math:`\partial L/\partial V = \sum_t h_t^\top g_t`,
+    :math:`\partial L/\partial c = \sum_t 1^\top g_t` and returns
+    :math:`g_t V^\top` for g = dL/d(output). It follows the layer protocol.
     """
-    positive_finite(max_norm, "max_norm", "clip_to_norm")
-    if len(grads) == 0:
-        raise ValueError("clip_to_norm: grads is empty")
-    for i, g in enumerate(grads):
-        if not isinstance(g, np.ndarray) or g.dtype.kind != "f":
-            raise TypeError(f"clip_to_norm: grads[{i}] must be a float "
-                            f"NumPy array (scaled in place)")
-    norm = _global_norm(grads)
-    if not np.isfinite(norm):
-        raise ValueError("clip_to_norm: a gradient contains NaN or inf")
-    if norm > max_norm:
-        for g in grads:
-            g *= max_norm / norm
-    return norm
 
+    param_names = ("V", "c")
+    cache_fields = ("H",)
 
-def train_sequence_regression(
-    rnn: RNN, V: Array, c: Array, X: ArrayLike, Y: ArrayLike, eta: float,
-    steps: int, batch_size: int, rng: np.random.Generator | int,
-    max_norm: float | None = None, k: int | None = None,
-) -> tuple[Array, Array]:
-    r"""SGD on :math:`L = \frac{1}{2NT}\sum_{n,t}\|h_t V + c - y_t\|^2`.
+    def __init__(self, V: ArrayLike, c: ArrayLike):
+        V = as_float_array(V, "V", "Readout", ndim=2, shape="(m, p)")
+        c = as_float_array(c, "c", "Readout", ndim=1, shape=f"({V.shape[1]},)",
+                           dtype=V.dtype)
+        if c.shape != (V.shape[1],):
+            raise ValueError(f"Readout: c has shape {c.shape}, expected "
+                             f"({V.shape[1]},) for V of shape {V.shape}")
+        same_dtype(c, V, "c", "Readout")
+        self.V, self.c = np.array(V), np.array(c)
+        self.grad_V, self.grad_c = np.zeros_like(self.V), np.zeros_like(self.c)
+        self._cache: tuple[Array] | None = None
 
-    X: (N_all, T, n) inputs, Y: (N_all, T, p) targets, V: (m, p) and
-    c: (p,) a linear read-out at every step, updated in place with the
-    RNN's parameters. Each step draws ``batch_size`` sequences, runs BPTT
-    (truncated to k if given), clips the global norm of all gradients to
-    ``max_norm`` if given (:func:`clip_to_norm`) and takes
-    :math:`\theta \leftarrow \theta - \eta\,\hat g`. Returns the batch loss
-    and the gradient norm before clipping, one entry per step; training
-    stops at the first step whose loss is not finite (returned as NaN/inf).
-    ``eta`` must be positive and finite; ``max_norm`` None means no clipping,
-    else it must be positive and finite (0 raises); an int ``rng`` is a seed.
-    """
-    where = "train_sequence_regression"
-    positive_finite(eta, "eta", where)
-    positive_finite(max_norm, "max_norm", where, optional=True)
-    rng = as_rng(rng, where)
-    X = as_float_array(X, "X", "train_sequence_regression", ndim=3)
-    Y = as_float_array(Y, "Y", "train_sequence_regression", ndim=3)
-    m = rnn.W_h.shape[0]
-    if V.ndim != 2 or V.shape[0] != m or c.shape != (V.shape[1],):
-        raise ValueError(f"train_sequence_regression: V has shape {V.shape} "
-                         f"and c {c.shape}, expected ({m}, p) and (p,)")
-    if Y.shape != (*X.shape[:2], V.shape[1]):
-        raise ValueError(f"train_sequence_regression: Y has shape {Y.shape},"
-                         f" expected {(*X.shape[:2], V.shape[1])}")
-    losses, norms = np.full(steps, np.nan), np.full(steps, np.nan)
-    for step in range(steps):
-        rows = rng.choice(len(X), size=batch_size, replace=False)
-        with np.errstate(over="ignore", invalid="ignore"):
-            H = rnn.forward(X[rows])
-            err = H @ V + c - Y[rows]               # (B, T, p)
-            losses[step] = 0.5 * np.mean(np.sum(err**2, axis=2))
-        if not np.isfinite(losses[step]):           # diverged: stop here
-            return losses[:step + 1], norms[:step + 1]
-        g_out = err / (batch_size * X.shape[1])     # dL/d(output)
-        rnn.backward(g_out @ V.T, k)
-        grad_V = np.einsum("ntj,ntp->jp", H, g_out)
-        grad_c = g_out.sum(axis=(0, 1))
-        grads = [*rnn.grads, grad_V, grad_c]
-        norms[step] = (clip_to_norm(grads, max_norm) if max_norm is not None
-                       else _global_norm(grads))
-        for p, g in zip([*rnn.params, V, c], grads, strict=True):
-            p -= eta * g                            # SGD
-    return losses, norms
+    @property
+    def in_shape(self) -> tuple[None, int]:
+        return (None, self.V.shape[0])
+
+    @property
+    def out_shape(self) -> tuple[None, int]:
+        return (None, self.V.shape[1])
+
+    def forward(self, H: ArrayLike) -> Array:
+        m = self.V.shape[0]
+        H = as_float_array(H, "H", "Readout.forward", ndim=3, shape=f"(N, T, {m})",
+                           dtype=self.V.dtype)
+        same_dtype(H, self.V, "H", "Readout.forward")
+        if H.shape[2] != m:
+            raise ValueError(f"Readout.forward: H has shape {H.shape}, expected "
+                             f"(N, T, {m})")
+        self._cache = (H,)
+        return H @ self.V + self.c
+
+    def backward(self, grad: ArrayLike, input_grad: bool = True) -> Array | None:
+        if self._cache is None:
+            raise RuntimeError("Readout.backward called before forward")
+        (H,) = self._cache
+        expected = (*H.shape[:2], self.V.shape[1])
+        grad = as_float_array(grad, "grad", "Readout.backward", dtype=self.V.dtype)
+        grad = grad.astype(self.V.dtype, copy=False)  # the dtype rule
+        if grad.shape != expected:
+            raise ValueError(f"Readout.backward: grad has shape {grad.shape}, "
+                             f"expected {expected}")
+        self.grad_V[...] = np.einsum("ntj,ntp->jp", H, grad)
+        self.grad_c[...] = grad.sum(axis=(0, 1))
+        return grad @ self.V.T if input_grad else None
+
+    def __repr__(self) -> str:
+        m, p = self.V.shape
+        return f"Readout(m={m}, p={p})"

@@ -21,7 +21,6 @@ from numpy.typing import ArrayLike, NDArray
 from .._validate import as_float_array, layer_state, restore_state
 from ..core.losses import Loss, get_loss
 from ..core.network import MLP
-from ..layers.batchnorm import BatchNorm
 
 
 def distinct_nbytes(arrays: Iterable[NDArray | None]) -> int:
@@ -200,9 +199,13 @@ def backward_reads(net: MLP, X: ArrayLike, grad_out: ArrayLike) -> list[str]:
             for l, layer in enumerate(net.layers)]
 
 
+_LETTERS = {"x_hat": "h", "std": "s", "training": " "}  # " ": a mode flag, no array
+
+
 def _names(layer: object) -> str:
-    """One letter per entry of the layer's forward cache."""
-    return " hsza" if isinstance(layer, BatchNorm) else "xza"  # " ": its mode flag
+    """One letter per entry of the layer's forward cache (its ``cache_fields``):
+    x, z, a for a Dense layer; h, s, z, a for a BatchNorm's x_hat, std, z, a."""
+    return "".join(_LETTERS.get(f, f[0]) for f in layer.cache_fields)
 
 
 def _check_net(net: object, where: str) -> None:

@@ -18,10 +18,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_real_array, as_rng, layer_state, nonfinite, restore_state
+from .._validate import as_int, as_real_array, as_rng, layer_state, nonfinite, restore_state
+from ..core.layer import walk
 from ..core.losses import Loss, get_loss
-from ..core.network import MLP
-from ..layers.batchnorm import BatchNorm
+from ..core.network import Network
 
 FD_STEP = 1e-5  # near the cube root of float64 eps (~6e-6): balances truncation and round-off
 
@@ -109,7 +109,7 @@ def relative_error(a: ArrayLike, n: ArrayLike) -> float:
 
 
 def gradcheck(
-    net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss, h: float = FD_STEP
+    net: Network, X: ArrayLike, Y: ArrayLike, loss: str | Loss, h: float = FD_STEP
 ) -> list[tuple[str, float]]:
     """Return ``[(name, relative error)]`` for every W and b of ``net`` on the batch (X, Y).
 
@@ -127,27 +127,28 @@ def gradcheck(
     The 2P extra forward passes leave no trace: stateful layers (BatchNorm's running
     statistics) end as one plain training step, ``net.loss_and_grads``, leaves them.
     """
-    if not isinstance(net, MLP):
-        raise TypeError(f"gradcheck: net must be an MLP, got {type(net).__name__}")
+    if not isinstance(net, Network):
+        raise TypeError(f"gradcheck: net must be a Network, got {type(net).__name__}")
     loss = get_loss(loss)
     net.loss_and_grads(X, Y, loss)
     analytic = [g.copy() for g in net.grads]
-    after_step = [layer_state(layer) for layer in net.layers]  # as one training step leaves it
+    every = [layer for _, layer in walk(net.layers)]  # held layers included
+    after_step = [layer_state(layer) for layer in every]  # as one training step leaves it
     try:
         return _compare(net, X, Y, loss, h, analytic)
     finally:  # the finite differences' forward passes moved the running statistics
-        for layer, state in zip(net.layers, after_step, strict=True):
+        for layer, state in zip(every, after_step, strict=True):
             restore_state(layer, state)
 
 
-def _compare(net: MLP, X: ArrayLike, Y: ArrayLike, loss: Loss, h: float,
+def _compare(net: Network, X: ArrayLike, Y: ArrayLike, loss: Loss, h: float,
              analytic: list[NDArray]) -> list[tuple[str, float]]:
     """gradcheck's comparison: each parameter's analytic gradient against the numerical."""
 
     def f() -> float:
         return loss.value(net.forward(X), Y)
 
-    names = [f"{p}{l}" for l in range(1, len(net.layers) + 1) for p in ("W", "b")]
+    names = _names(net)
     result = []
     for name, p, g in zip(names, net.params, analytic, strict=True):
         numeric = numerical_gradient(f, p, h)
@@ -189,20 +190,28 @@ def elementwise_relative_error(
     return out
 
 
-def active_pattern(net: MLP) -> NDArray[np.bool_]:
+def active_pattern(net: Network) -> NDArray[np.bool_]:
     """Return which pre-activations of the last forward pass are positive,
-    every layer, as one flat boolean array: for ReLU units, which side of
-    each kink "wins". (A Dense layer's pre-activation is its cached z =
-    x W + b, a BatchNorm's its z = gamma x_hat + beta.)"""
-    if any(layer._cache is None for layer in net.layers):
+    every layer that caches one (its ``cache_fields`` name a ``z``), as one
+    flat boolean array: for ReLU units, which side of each kink "wins". (A
+    Dense layer's pre-activation is its cached z = x W + b, a BatchNorm's
+    its z = gamma x_hat + beta.)"""
+    every = [layer for _, layer in walk(net.layers) if "z" in layer.cache_fields]
+    if any(layer._cache is None for layer in every):
         raise RuntimeError("active_pattern: call net.forward first")
     return np.concatenate([
-        layer._cache[3 if isinstance(layer, BatchNorm) else 1].ravel() > 0
-        for layer in net.layers])
+        layer._cache[layer.cache_fields.index("z")].ravel() > 0
+        for layer in every])
+
+
+def _names(net: Network) -> list[str]:
+    """Each parameter array's name and layer number: W1, b1, gamma2, ..."""
+    return [f"{name}{l}" for l, layer in enumerate(net.layers, start=1)
+            for name in layer.param_names]
 
 
 def sampled_gradcheck(
-    net: MLP,
+    net: Network,
     X: ArrayLike,
     Y: ArrayLike,
     loss: str | Loss,
@@ -224,36 +233,35 @@ def sampled_gradcheck(
     The extra forward passes leave no trace: stateful layers (BatchNorm's
     running statistics) end as one plain training step leaves them.
     """
-    if not isinstance(net, MLP):
-        raise TypeError(f"sampled_gradcheck: net must be an MLP, got "
+    if not isinstance(net, Network):
+        raise TypeError(f"sampled_gradcheck: net must be a Network, got "
                         f"{type(net).__name__}")
-    if not isinstance(count, int | np.integer) or count < 1:
-        raise ValueError(f"sampled_gradcheck: count must be an int >= 1, got "
-                         f"{count!r}")
+    as_int(count, "count", "sampled_gradcheck", least=1)
     rng = as_rng(rng, "sampled_gradcheck")
     sizes = np.array([p.size for p in net.params])
     picks = rng.choice(int(sizes.sum()), size=count, replace=False)
     return _check_entries(net, X, Y, get_loss(loss), np.sort(picks), h)
 
 
-def _check_entries(net: MLP, X: ArrayLike, Y: ArrayLike, loss: Loss,
+def _check_entries(net: Network, X: ArrayLike, Y: ArrayLike, loss: Loss,
                    picks: NDArray, h: float) -> list[dict]:
     """Back-propagated derivative against a centred difference for each flat
     index of ``picks`` (into the parameters laid end to end)."""
     net.loss_and_grads(X, Y, loss)
     analytic = [g.copy() for g in net.grads]
-    after_step = [layer_state(layer) for layer in net.layers]  # as one step leaves it
+    every = [layer for _, layer in walk(net.layers)]  # held layers included
+    after_step = [layer_state(layer) for layer in every]  # as one step leaves it
     try:
         return _differences(net, X, Y, loss, picks, h, analytic)
     finally:  # the centred differences' forward passes moved the running statistics
-        for layer, state in zip(net.layers, after_step, strict=True):
+        for layer, state in zip(every, after_step, strict=True):
             restore_state(layer, state)
 
 
-def _differences(net: MLP, X: ArrayLike, Y: ArrayLike, loss: Loss,
+def _differences(net: Network, X: ArrayLike, Y: ArrayLike, loss: Loss,
                  picks: NDArray, h: float, analytic: list[NDArray]) -> list[dict]:
     """_check_entries' comparison, entry by entry."""
-    names = [f"{p}{k}" for k in range(1, len(net.layers) + 1) for p in "Wb"]
+    names = _names(net)
     sizes = np.array([p.size for p in net.params])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     result = []
@@ -309,7 +317,7 @@ def covering_entries(
 
 
 def covering_gradcheck(
-    net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss, count: int,
+    net: Network, X: ArrayLike, Y: ArrayLike, loss: str | Loss, count: int,
     rng: np.random.Generator | int, h: float = FD_STEP,
 ) -> list[dict]:
     r"""Check ``count`` parameter entries of ``net``, every array included.
@@ -326,8 +334,8 @@ def covering_gradcheck(
     difference straddled a kink. Stateful layers end as after one plain
     training step, as with :func:`sampled_gradcheck`.
     """
-    if not isinstance(net, MLP):
-        raise TypeError(f"covering_gradcheck: net must be an MLP, got "
+    if not isinstance(net, Network):
+        raise TypeError(f"covering_gradcheck: net must be a Network, got "
                         f"{type(net).__name__}")
     picks = covering_entries([p.size for p in net.params], count, rng)
     return _check_entries(net, X, Y, get_loss(loss), picks, h)

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_float_array, as_labels
-from ..core.activations import _sigmoid, _softmax
+from ..core.activations import ACTIVATIONS
 from ..core.losses import Loss, get_loss
 from ..core.network import MLP
 
@@ -115,10 +115,10 @@ def _loss_r(loss: str, out: Array, r_out: Array, Y: Array):
     if loss == "mse":
         return 2 * (out - Y) / out.size, 2 * r_out / out.size
     if loss == "cross_entropy":  # (mass * softmax(out) - y)/N
-        s = _softmax(out)
+        s = ACTIVATIONS["softmax"].f(out)
         mass = Y.sum(axis=1, keepdims=True)
         return (mass * s - Y) / N, mass * softmax_jvp(s, r_out) / N
-    s = _sigmoid(out)  # binary_cross_entropy from logits: (sigma - y)/N
+    s = ACTIVATIONS["sigmoid"].f(out)  # binary_cross_entropy from logits: (sigma - y)/N
     return (s - Y) / N, s * (1 - s) * r_out / N
 
 

@@ -1,6 +1,6 @@
 """Graded exercises: run the reader's answer, compare it with a reference, name the mistake.
 
-``check("ex-label", answer)`` prints one verdict: *not answered yet* for the stub
+``check_answer("ex-label", answer)`` prints one verdict: *not answered yet* for the stub
 (a function returning ``None`` or ``...``), *correct*, or *not right yet* with a
 diagnosis by name (wrong shape, transposed, sign flipped, a factor N, 2 or 1/2, wrong
 axis, g' missing, ...). It runs the answer and the reference on seeded inputs of
@@ -26,7 +26,7 @@ from .exercises import EXERCISES, Case, Exercise
 from .exercises._base import WrongShape
 from .exercises._diagnose import DIAGNOSES, Outputs, diagnose
 
-__all__ = ["DIAGNOSES", "Verdict", "check", "grade"]
+__all__ = ["DIAGNOSES", "Verdict", "check_answer", "grade"]
 
 
 @dataclass(frozen=True)
@@ -376,7 +376,7 @@ def _seed(label: str) -> int:
     return sum((i + 1) * ord(ch) for i, ch in enumerate(label))
 
 
-def check(label: str, answer: Any) -> None:
+def check_answer(label: str, answer: Any) -> None:
     """Grade ``answer`` (a function, or a value where the exercise asks for one) and print the verdict.
 
     An unanswered stub (a function whose body is ``...``) prints a neutral verdict;
