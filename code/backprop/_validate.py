@@ -126,11 +126,16 @@ def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDA
     return y
 
 
+def is_int(v: object) -> bool:
+    """Whether ``v`` is an integer, Python's or NumPy's, and not a bool."""
+    return isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
+
+
 def as_int(v: object, name: str, where: str, least: int = 0, got: object = None) -> int:
     """Return ``v`` as an int if it is an integer (Python's or NumPy's, not a bool)
     with ``v >= least``, or raise ``ValueError`` naming ``where`` and ``name``
     (``got``: what to show as given, ``v`` unless said)."""
-    if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) and v >= least:
+    if is_int(v) and v >= least:
         return int(v)
     shown = v if got is None else got
     raise ValueError(f"{where}: {name} must be an int >= {least}, got {shown!r}")
@@ -157,7 +162,7 @@ def as_rng(rng: np.random.Generator | int, where: str) -> np.random.Generator:
     """Return ``rng`` if it is a Generator, ``np.random.default_rng(rng)`` for an int seed."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool | np.bool_):
+    if is_int(rng):
         return np.random.default_rng(rng)
     raise TypeError(
         f"{where}: rng must be a numpy.random.Generator or an int seed, got "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from .._validate import as_rng
+from .._validate import as_rng, is_int
 
 SCHEMES = ("xavier", "he", "normal")
 
@@ -20,7 +20,7 @@ def init_std(n_in: int, n_out: int, scheme: str = "xavier") -> float:
     normal: 1 (Nielsen's ``np.random.randn``, which makes deep sigmoid nets saturate).
     """
     for name, n in (("n_in", n_in), ("n_out", n_out)):
-        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
+        if not is_int(n) or n < 1:
             raise ValueError(f"init_std: {name} must be a positive int, got {n!r}")
     if scheme == "xavier":
         return float(np.sqrt(2.0 / (n_in + n_out)))
@@ -44,7 +44,7 @@ def init_weights(
     """
     rng = as_rng(rng, "init_weights")
     for name, n in (("n_in", n_in), ("n_out", n_out)):
-        if not isinstance(n, int | np.integer) or isinstance(n, bool):
+        if not is_int(n):
             raise TypeError(f"init_weights: {name} must be an int, got {type(n).__name__}")
     if n_in < 1 or n_out < 1:
         raise ValueError(f"init_weights: sizes must be positive, got n_in={n_in}, n_out={n_out}")

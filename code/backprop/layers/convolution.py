@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_float_array, as_int, as_rng, same_dtype
+from .._validate import as_float_array, as_int, as_rng, is_int, same_dtype
 from ..core.activations import Activation, get_activation
 from ..core.initialisation import init_std
 from ..core.layer import Layer
@@ -135,10 +135,7 @@ def correlate_backward(
 def _pair(v, d: int, name: str, where: str, least: int) -> tuple[int, ...]:
     v = tuple(v) if isinstance(v, tuple | list) else (v,) * d
     if len(v) != d or not all(
-        isinstance(e, int | np.integer)
-        and not isinstance(e, bool)
-        and e >= least
-        for e in v
+        is_int(e) and e >= least for e in v
     ):
         raise ValueError(
             f"{where}: {name} must be an int >= {least} or {d} of them, got {v!r}"

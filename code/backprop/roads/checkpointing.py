@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_float_array, layer_state, restore_state
+from .._validate import as_float_array, is_int, layer_state, restore_state
 from ..core.losses import Loss, get_loss
 from ..core.network import MLP
 
@@ -54,7 +54,7 @@ def segments(L: int, every: int) -> list[range]:
     [range(0, 2), range(2, 6), range(6, 10)].
     """
     for name, v in (("L", L), ("every", every)):
-        if not isinstance(v, int | np.integer) or isinstance(v, bool):
+        if not is_int(v):
             raise TypeError(f"segments: {name} must be an int, got {v!r}")
         if v < 1:
             raise ValueError(f"segments: {name} must be >= 1, got {v}")
@@ -87,18 +87,9 @@ def checkpointed_loss_and_grads(
     eq-recompute-cost. A recomputed forward pass leaves a BatchNorm's
     running statistics as the first pass left them: one step, one update.
     """
-    _check_net(net, "checkpointed_loss_and_grads")
+    X, loss = _checked(net, X, loss)
     layers = net.layers
     segs = segments(len(layers), every)
-    loss = get_loss(loss)
-    n_0, dtype = net.sizes[0], net.flat_params.dtype
-    X = as_float_array(X, "X", "checkpointed_loss_and_grads", dtype=dtype)
-    if X.ndim != 2 or X.shape[1] != n_0:
-        raise ValueError(f"checkpointed_loss_and_grads: X has shape "
-                         f"{X.shape}, expected (N, {n_0})")
-    if X.dtype != dtype:
-        raise TypeError(f"checkpointed_loss_and_grads: X has dtype "
-                        f"{X.dtype} but the network has {dtype}")
     for layer in layers:  # caches of an earlier pass: not kept
         layer._cache = None
     checkpoints: list[NDArray] = []
@@ -116,11 +107,7 @@ def checkpointed_loss_and_grads(
             if j < len(segs) - 1:
                 layers[l]._cache = None  # forgotten: recomputed in backward
             record()
-    value, g = loss.value_and_grad(a, Y)
-    if getattr(g, "shape", None) != a.shape:
-        raise ValueError(f"checkpointed_loss_and_grads: {loss.name} "
-                         f"returned a gradient of shape {np.shape(g)}, "
-                         f"expected {a.shape}")
+    value, g = _loss_and_gradient(loss, a, Y)
     for j in range(len(segs) - 1, -1, -1):  # backward, segment by segment
         seg = segs[j]
         if j < len(segs) - 1:
@@ -135,6 +122,28 @@ def checkpointed_loss_and_grads(
         checkpoints.pop()
         record()
     return value
+
+
+def _checked(net: MLP, X: ArrayLike, loss: str | Loss) -> tuple[NDArray, Loss]:
+    """checkpointed_loss_and_grads' arguments checked: X (N, n_0) in the net's dtype."""
+    where = "checkpointed_loss_and_grads"
+    _check_net(net, where)
+    n_0, dtype = net.sizes[0], net.flat_params.dtype
+    X = as_float_array(X, "X", where, dtype=dtype)
+    if X.ndim != 2 or X.shape[1] != n_0:
+        raise ValueError(f"{where}: X has shape {X.shape}, expected (N, {n_0})")
+    if X.dtype != dtype:
+        raise TypeError(f"{where}: X has dtype {X.dtype} but the network has {dtype}")
+    return X, get_loss(loss)
+
+
+def _loss_and_gradient(loss: Loss, a: NDArray, Y: ArrayLike) -> tuple[float, NDArray]:
+    """The loss and dL/da^L, the gradient's shape checked (a user's Loss may be wrong)."""
+    value, g = loss.value_and_grad(a, Y)
+    if getattr(g, "shape", None) != a.shape:
+        raise ValueError(f"checkpointed_loss_and_grads: {loss.name} returned a "
+                         f"gradient of shape {np.shape(g)}, expected {a.shape}")
+    return value, g
 
 
 def _recompute(layer, a: NDArray) -> NDArray:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_int, as_real_array, as_rng, layer_state, nonfinite, restore_state
+from .._validate import as_int, as_real_array, as_rng, is_int, layer_state, nonfinite, restore_state
 from ..core.layer import walk
 from ..core.losses import Loss, get_loss
 from ..core.network import Network
@@ -303,8 +303,7 @@ def covering_entries(
         raise ValueError(f"covering_entries: sizes must be a non-empty list "
                          f"of positive sizes, got {sizes!r}")
     total = int(sizes.sum())
-    if (not isinstance(count, int | np.integer)
-            or not sizes.size <= count <= total):
+    if not is_int(count) or not sizes.size <= count <= total:
         raise ValueError(f"covering_entries: count must be an int from "
                          f"{sizes.size} (one per array) to {total}, got "
                          f"{count!r}")

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_float_array, as_labels
 from ..core.activations import ACTIVATIONS
+from ..core.dense import Dense
 from ..core.losses import Loss, get_loss
 from ..core.network import MLP
 
@@ -144,34 +145,7 @@ def r_pass(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
     it (same shape as the output, finite; cross-entropy also takes labels).
     X (N, n_0), Y as the loss takes it, v (P,) -> grad, hvp (P,).
     """
-    if not isinstance(net, MLP):
-        raise TypeError(f"hvp: net must be an MLP, got {type(net).__name__}")
-    if net.flat_params.dtype != np.float64:
-        raise TypeError("hvp: the network must be float64, got "
-                        f"{net.flat_params.dtype}")
-    loss = get_loss(loss).name
-    if loss not in SUPPORTED_LOSSES:
-        raise ValueError(f"hvp: loss {loss!r} is not supported")
-    n_0 = net.layers[0].W.shape[0]
-    X = as_float_array(X, "X", "hvp", ndim=2, shape=f"(N, {n_0})")
-    if X.shape[1] != n_0:
-        raise ValueError(f"hvp: X has shape {X.shape}, expected (N, {n_0})")
-    P = net.flat_params.size
-    v = as_float_array(v, "v", "hvp", ndim=1, shape=f"({P},)")
-    if v.shape != (P,):
-        raise ValueError(f"hvp: v has shape {v.shape}, expected ({P},)")
-    for layer in net.layers:
-        if layer.g.name != "softmax":  # softmax: by rows, below
-            g_prime_second(layer.g.name, np.zeros(1), np.zeros(1))
-    Y = _targets(loss, (X.shape[0], net.layers[-1].W.shape[1]), Y)
-    # split v like the parameters: V_W^l, V_b^l
-    V, offset = [], 0
-    for layer in net.layers:
-        parts = []
-        for p in layer.params:
-            parts.append(v[offset:offset + p.size].reshape(p.shape))
-            offset += p.size
-        V.append(parts)
+    X, Y, loss, V = _checked(net, X, Y, loss, v)
     # forward pass and its R{.}                            (eq-rop-forward)
     A, RA, Z, RZ = [X], [np.zeros_like(X)], [], []
     for layer, (VW, Vb) in zip(net.layers, V, strict=True):
@@ -208,6 +182,42 @@ def r_pass(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,
     flat = [np.concatenate([p.ravel() for pair in x for p in pair])
             for x in (grads, hvps)]
     return RPass(flat[0], flat[1], RA[1:], deltas, r_deltas)
+
+
+def _checked(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss, v: ArrayLike):
+    """r_pass's arguments checked; v split like the parameters, [(V_W^l, V_b^l)]."""
+    if not isinstance(net, MLP):
+        raise TypeError(f"hvp: net must be an MLP, got {type(net).__name__}")
+    for l, layer in enumerate(net.layers, start=1):
+        if not isinstance(layer, Dense):
+            raise TypeError(f"hvp: layer {l} is a {type(layer).__name__}; the R-operator "
+                            "here is written for dense layers only")
+    if net.flat_params.dtype != np.float64:
+        raise TypeError("hvp: the network must be float64, got "
+                        f"{net.flat_params.dtype}")
+    loss = get_loss(loss).name
+    if loss not in SUPPORTED_LOSSES:
+        raise ValueError(f"hvp: loss {loss!r} is not supported")
+    n_0 = net.layers[0].W.shape[0]
+    X = as_float_array(X, "X", "hvp", ndim=2, shape=f"(N, {n_0})")
+    if X.shape[1] != n_0:
+        raise ValueError(f"hvp: X has shape {X.shape}, expected (N, {n_0})")
+    P = net.flat_params.size
+    v = as_float_array(v, "v", "hvp", ndim=1, shape=f"({P},)")
+    if v.shape != (P,):
+        raise ValueError(f"hvp: v has shape {v.shape}, expected ({P},)")
+    for layer in net.layers:
+        if layer.g.name != "softmax":  # softmax: by rows, in r_pass
+            g_prime_second(layer.g.name, np.zeros(1), np.zeros(1))
+    Y = _targets(loss, (X.shape[0], net.layers[-1].W.shape[1]), Y)
+    V, offset = [], 0  # split v like the parameters: V_W^l, V_b^l
+    for layer in net.layers:
+        parts = []
+        for p in layer.params:
+            parts.append(v[offset:offset + p.size].reshape(p.shape))
+            offset += p.size
+        V.append(parts)
+    return X, Y, loss, V
 
 
 def hvp(net: MLP, X: ArrayLike, Y: ArrayLike, loss: str | Loss,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import as_float_array
+from .._validate import as_float_array, is_int
 
 INK = "#1a1a1a"
 FORWARD = "#1f4e8c"
@@ -368,7 +368,7 @@ def descent(loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], sta
     if len(window) != 4 or not (window[0] < window[1] and window[2] < window[3]):
         raise ValueError(f"descent: window must be (p0_min, p0_max, p1_min, p1_max) with each "
                          f"min below its max, got {window}")
-    if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 1:
+    if not is_int(steps) or steps < 1:
         raise ValueError(f"descent: steps must be a positive int, got {steps!r}")
     etas = [float(eta) for eta in etas]
     if not etas or not all(eta > 0 for eta in etas):
