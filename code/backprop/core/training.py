@@ -106,23 +106,22 @@ def train(
 ) -> History:
     r"""Train ``net`` in place by SGD; return the :class:`History` of the run.
 
-    Each epoch cuts the N rows into batches (a fresh permutation, seeded by ``rng``;
-    ``replacement=True``: N rows drawn independently), and for each batch B runs the
-    forward pass, the loss, back-propagation and
+    Each epoch cuts the N rows into batches (a fresh permutation, seeded by
+    ``rng``; ``replacement=True``: N rows drawn independently), and for each
+    batch B runs the forward pass, the loss, back-propagation and
     :math:`w \leftarrow w - \eta\nabla_w \mathcal{L}_B` (eq-update-rule).
-    ``batch_size=1`` is one-row SGD, ``batch_size=N`` full-batch gradient descent.
-    ``steps`` instead of ``epochs``: that many steps, each on ``batch_size`` rows
-    drawn afresh without replacement (``epochs`` must then be None).
-    ``max_norm``: each gradient clipped to that global norm first
-    (:func:`~backprop.core.optim.clip_by_global_norm`, eq-clip); ``norms``: record
-    the norm before clipping at every step even without clipping; ``full_loss``:
-    record the loss on all of (X, Y) before training and after each epoch, in
-    evaluation mode (``training=False``: batch norm's running statistics stay put).
+    ``batch_size=1`` is one-row SGD, ``batch_size=N`` full-batch descent.
+    ``steps`` instead of ``epochs`` (then None): that many steps, each on
+    ``batch_size`` rows drawn afresh without replacement. ``max_norm``: each
+    gradient clipped to that global norm first (eq-clip); ``norms``: record
+    the norm before clipping at every step; ``full_loss``: record the loss
+    on all of (X, Y) before training and after each epoch, in evaluation
+    mode (batch norm's running statistics stay put).
 
-    X (N, ...) as the first layer takes; Y (N, ...) targets or integer labels (N,).
-    ``rng``: a ``numpy.random.Generator``, or an int seed. Bad input raises; only
-    divergence (a step whose loss or gradient is not finite) stops the run quietly,
-    recorded in ``History.diverged``. ``progress=True`` shows a tqdm bar.
+    X (N, ...) as the first layer takes; Y (N, ...) targets or integer
+    labels (N,). ``rng``: a Generator or an int seed. Bad input raises;
+    only divergence (a loss or gradient not finite) stops the run quietly,
+    recorded in ``History.diverged``. ``progress=True``: a tqdm bar.
     """
     X, Y = _checked(net, X, Y, eta, epochs, steps, batch_size)
     positive_finite(max_norm, "max_norm", "train", optional=True)
@@ -130,10 +129,11 @@ def train(
     step = _Step(net, X, Y, loss, eta, max_norm, norms)
     if full_loss:
         step.measure()
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected, not raised
+    with np.errstate(over="ignore", invalid="ignore"):  # seen, not raised
         if steps is not None:  # a fresh batch for every step
             for _ in range(steps):
-                if not step(rng.choice(len(X), size=batch_size, replace=False)):
+                rows = rng.choice(len(X), size=batch_size, replace=False)
+                if not step(rows):
                     break
             return step.history
         for _ in _epochs(epochs, progress):

@@ -114,7 +114,8 @@ class BatchNorm(Layer):
         self._cache = (training, x_hat, std, z, a)
         return a
 
-    def backward(self, grad_a: ArrayLike, input_grad: bool = True) -> NDArray | None:
+    def backward(self, grad_a: ArrayLike,
+                 input_grad: bool = True) -> NDArray | None:
         """Set grad_gamma, grad_beta from dL/da (N, n); return dL/dx (N, n)
         (None unless ``input_grad``)."""
         if self._cache is None:

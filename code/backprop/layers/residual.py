@@ -73,7 +73,8 @@ class Residual(Layer):
         self._cache = (x.shape,)
         return x + fx  # y = x + f(x)
 
-    def backward(self, grad_y: ArrayLike, input_grad: bool = True) -> NDArray | None:
+    def backward(self, grad_y: ArrayLike,
+                 input_grad: bool = True) -> NDArray | None:
         """Set the branch's grads from dL/dy (N, n); return dL/dx (N, n)."""
         if self._cache is None:
             raise RuntimeError("Residual.backward called before forward")
