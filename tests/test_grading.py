@@ -17,11 +17,13 @@ import types
 from itertools import pairwise
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
 from backprop.roads.engine import Value
-from backprop.teaching.exercises import CHAPTERS, EXERCISES
+from backprop.teaching.exercises import CHAPTERS, EXERCISES, WORDS
+from backprop.teaching.exercises._text import parse
 from backprop.teaching.grading import DIAGNOSES, check_answer, grade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +32,7 @@ insert_graded = importlib.util.module_from_spec(_spec)
 sys.modules["insert_graded"] = insert_graded  # dataclasses look their module up there
 _spec.loader.exec_module(insert_graded)
 
-DATA = {g.label: g for path in insert_graded.data_files().values() for g in insert_graded.parse(path)}
+DATA = {g.label: g for graded in WORDS.values() for g in graded}
 
 
 def answer_in(code: str):
@@ -648,9 +650,19 @@ def test_every_registered_exercise_has_its_cells_and_two_per_chapter():
     for stem, exercises in CHAPTERS.items():
         assert len(exercises) >= 2, stem
         assert (ROOT / "chapters" / f"{stem}.ipynb").exists(), stem
-        assert [g.label for g in insert_graded.parse(ROOT / "tools" / "graded" / f"{stem}.md")] == [
-            ex.label for ex in exercises
-        ]
+        assert [g.label for g in WORDS[stem]] == [ex.label for ex in exercises]
+
+
+def test_the_words_parser_refuses_a_malformed_text():
+    with pytest.raises(ValueError, match="before the first"):
+        parse("=== stub\nx = 1\n", "m")
+    with pytest.raises(ValueError, match=r"lacks \['solution'\]"):
+        parse("=== exercise ex-a | A\nText.\n=== stub\n...\n", "m")
+    with pytest.raises(ValueError, match="an ex- label"):
+        parse("=== exercise a | A\nT\n=== stub\n...\n=== solution\n1\n", "m")
+    (g,) = parse("=== exercise ex-a | A title\nText.\n=== stub\nS\n=== solution\nR\n", "m")
+    assert (g.label, g.title, g.text, g.stub, g.note, g.solution) == (
+        "ex-a", "A title", "Text.", "S", "", "R")
 
 
 @pytest.mark.parametrize("label", sorted(EXERCISES))
@@ -812,7 +824,7 @@ def _small_chapter():
 
 
 def test_insertion_goes_at_the_end_of_the_exercises_and_is_idempotent():
-    graded = insert_graded.parse(ROOT / "tools" / "graded" / "01_derivatives.md")
+    graded = WORDS["01_derivatives"]
     once = insert_graded.insert(_small_chapter(), graded, "small")
     sources = [c.source for c in once.cells]
     assert sources[2] == "```{solution-end}\n```"  # the heading moved to a cell of its own
@@ -827,7 +839,7 @@ def test_insertion_goes_at_the_end_of_the_exercises_and_is_idempotent():
     assert [c.source for c in twice.cells[:2]] == [c.source for c in _small_chapter().cells[:2]]
 
 
-DATA_01 = insert_graded.parse(ROOT / "tools" / "graded" / "01_derivatives.md")
+DATA_01 = WORDS["01_derivatives"]
 
 
 def test_insertion_refuses_a_chapter_without_exercises_or_with_a_clashing_label():
@@ -873,3 +885,14 @@ def test_after_insertion_every_exercise_is_in_its_chapter_and_its_solution_passe
             assert cells[ex.label].get("chapter") == stem, ex.label
             assert grade(ex.label, answer_in(cells[ex.label]["solution"])[1]).status == "correct", ex.label
             assert grade(ex.label, answer_in(cells[ex.label]["stub"])[1]).status == "unanswered", ex.label
+
+
+@pytest.mark.parametrize("stem", sorted(CHAPTERS))
+def test_the_notebooks_graded_cells_are_written_from_the_one_source(stem):
+    """A graded cell edited in the notebook, not in its exercise module, fails here:
+    rewriting the chapter from the module must leave its cells as they are stored."""
+    path = ROOT / "chapters" / f"{stem}.ipynb"
+    stored = nbformat.read(path, as_version=4)
+    rewritten = insert_graded.insert(nbformat.read(path, as_version=4), WORDS[stem], path.name)
+    assert [(c.cell_type, c.source) for c in rewritten.cells] == [
+        (c.cell_type, c.source) for c in stored.cells]

@@ -1,6 +1,6 @@
 """A corpus of wrong answers a student would plausibly write, with the diagnosis each deserves.
 
-Written from the exercises' task texts (tools/graded/*.md), not from the mistakes the
+Written from the exercises' task texts (each chapter module's TEXT), not from the mistakes the
 checkers register: typical slips such as Z where A belongs, g where g' belongs, tanh'
 written as 1 - tanh, the wrong norm, a missing transpose, a sum for a mean, a missing
 term or factor, an off-by-one, the wrong axis, the wrong layer's values. Each answer

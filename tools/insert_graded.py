@@ -1,4 +1,4 @@
-"""Insert the graded "your turn" exercises of tools/graded/ into the chapters.
+"""Write the graded "your turn" exercises into the chapters, from their one source.
 
 Usage (from the repository's root):
 
@@ -6,14 +6,16 @@ Usage (from the repository's root):
     .venv/bin/python tools/insert_graded.py chapters/01_derivatives.ipynb
     .venv/bin/python tools/insert_graded.py --out /tmp/copies # write copies instead
 
-For each exercise of tools/graded/NN_name.md, three cells go at the end of the
-chapter's `## Exercises` section (before the next `## ` heading): the exercise, the
-code cell with the stub and `bp.check_answer(...)`, and the hidden solution. All three are
-tagged "graded"; a rerun removes every graded cell first, so nothing is duplicated and
-every other cell is left as it was (except that a `## ` heading sharing a cell with
-the text before it is moved to a cell of its own, once, to make room). The stub
-cell's output is the neutral verdict it prints and the execution counts continue those
-of the chapter, so the notebook is ready for nbval; re-executing it gives the same.
+A chapter's exercises live in its module of ``backprop.teaching.exercises``
+(``chNN_name.py``): the graders and, in ``TEXT``, their words. For each exercise three
+cells go at the end of the chapter's `## Exercises` section (before the next `## `
+heading): the exercise, the code cell with the stub and `bp.check_answer(...)`, and the
+hidden solution. All three are tagged "graded"; a rerun removes every graded cell
+first, so nothing is duplicated and every other cell is left as it was (except that a
+`## ` heading sharing a cell with the text before it is moved to a cell of its own,
+once, to make room). The stub cell's output is the neutral verdict it prints and the
+execution counts continue those of the chapter, so the notebook is ready for nbval;
+re-executing it gives the same.
 """
 
 from __future__ import annotations
@@ -22,61 +24,23 @@ import argparse
 import re
 import sys
 import types
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tools" / "graded"
+sys.path.insert(0, str(ROOT / "code"))
+
+from backprop.teaching.exercises import WORDS, Graded  # noqa: E402
+
 TAG = "graded"
 SENTENCE = ("Write your answer in the next cell, in place of `...`, and run it:\nthe check "
             "says whether it is right and, if not, what kind of mistake it found.")
 
 
-@dataclass(frozen=True)
-class Graded:
-    """One graded exercise as written in tools/graded: its text, stub and solution."""
-
-    label: str
-    title: str
-    text: str
-    stub: str
-    note: str
-    solution: str
-
-
-def parse(path: Path) -> list[Graded]:
-    """Read the exercises of one data file (sections `=== exercise/stub/note/solution`)."""
-    exercises: list[dict[str, str]] = []
-    section = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        head = re.fullmatch(r"=== (exercise|stub|note|solution)(?: (.*))?", line)
-        if head:
-            section = head.group(1)
-            if section == "exercise":
-                label, _, title = (head.group(2) or "").partition(" | ")
-                exercises.append({"label": label.strip(), "title": title.strip()})
-            elif not exercises:
-                raise ValueError(f"{path.name}: `=== {section}` before the first `=== exercise`")
-            exercises[-1][section] = ""
-            continue
-        if section is None:
-            continue
-        exercises[-1][section] += line + "\n"
-    result = []
-    for ex in exercises:
-        missing = [s for s in ("exercise", "stub", "solution") if s not in ex]
-        if missing or not ex["label"].startswith("ex-"):
-            raise ValueError(f"{path.name}: exercise {ex['label']!r} lacks {missing or 'an ex- label'}")
-        result.append(Graded(ex["label"], ex["title"], ex["exercise"].strip(), ex["stub"].strip(),
-                             ex.get("note", "").strip(), ex["solution"].strip()))
-    return result
-
-
-def data_files() -> dict[str, Path]:
-    """Chapter stem (e.g. '01_derivatives') -> its data file."""
-    return {p.stem: p for p in sorted(DATA.glob("[0-9][0-9]_*.md"))}
+def words() -> dict[str, list[Graded]]:
+    """Chapter stem (e.g. '01_derivatives') -> its exercises' words, in order."""
+    return WORDS
 
 
 def stub_output(g: Graded) -> str:
@@ -174,13 +138,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("notebooks", nargs="*", help="chapters to update (default: every one with data)")
     parser.add_argument("--out", type=Path, help="write the updated notebooks into this directory")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "code"))
-    files = data_files()
-    paths = [Path(p) for p in args.notebooks] or [ROOT / "chapters" / f"{stem}.ipynb" for stem in files]
+    chapters = words()
+    paths = [Path(p) for p in args.notebooks] or [ROOT / "chapters" / f"{stem}.ipynb" for stem in chapters]
     for path in paths:
-        if path.stem not in files:
-            raise SystemExit(f"no data file tools/graded/{path.stem}.md for {path}")
-        graded = parse(files[path.stem])
+        if path.stem not in chapters:
+            raise SystemExit(f"no exercises for {path} in backprop.teaching.exercises")
+        graded = chapters[path.stem]
         nb = insert(nbformat.read(path, as_version=4), graded, path.name)
         target = args.out / path.name if args.out else path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """The registry of graded exercises: label -> :class:`Exercise`, one module per chapter.
 
-Each module lists its chapter's exercises with their references, seeded test inputs
-and the typical mistakes they recognise; :func:`backprop.teaching.grading.check` grades them.
+Each module is its chapter's exercises' one source: the graders (``EXERCISES``: the
+references, seeded test inputs and the typical mistakes they recognise, graded by
+:func:`backprop.teaching.grading.check_answer`) and their words (``TEXT``: statement,
+stub, note, solution; :mod:`._text`), from which the notebook's cells are written.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from . import (
     ch19_recurrent,
 )
 from ._base import Case, Exercise, Mistake
+from ._text import Graded, parse
 
 CHAPTERS = {
     "01_derivatives": ch01_derivatives.EXERCISES,
@@ -53,4 +56,9 @@ CHAPTERS = {
 
 EXERCISES: dict[str, Exercise] = {ex.label: ex for exs in CHAPTERS.values() for ex in exs}
 
-__all__ = ["CHAPTERS", "EXERCISES", "Case", "Exercise", "Mistake"]
+_MODULES = {stem: globals()[f"ch{stem}"] for stem in CHAPTERS}
+# chapter stem -> the words of its exercises, in the order of the chapter
+WORDS: dict[str, list[Graded]] = {stem: parse(module.TEXT, module.__name__)
+                                  for stem, module in _MODULES.items()}
+
+__all__ = ["CHAPTERS", "EXERCISES", "WORDS", "Case", "Exercise", "Graded", "Mistake"]

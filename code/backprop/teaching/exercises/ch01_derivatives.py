@@ -91,3 +91,57 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-derivatives-sigmoid-prime | Your turn: the sigmoid's derivative
+Write `sigmoid_prime(z)`, which returns $\sigma'(z)$ elementwise for an array `z` of
+any shape (the result has the shape of `z`), with NumPy only (not `bp.sigmoid_prime`).
+It must stay finite for $|z|$ as large as 800. The checker tries arrays of several
+shapes, values near 0 (where $\sigma'$ peaks at $\tfrac14$) and values as large as
+$\pm 800$ (where $\sigma'$ is 0 to the last digit of a float), so an answer that is right
+only in the middle of the range, or only for one shape, is caught.
+=== stub
+def sigmoid_prime(z):
+    """Return sigma'(z) elementwise; z is an array of any shape."""
+    ...  # your code here
+
+
+bp.check_answer("ex-derivatives-sigmoid-prime", sigmoid_prime)
+=== note
+Reuse the forward value, $\sigma' = \sigma(1 - \sigma)$, and compute $\sigma$ without
+exponentiating a large positive number: $\sigma(z) = \exp(-\log(1 + e^{-z}))$, with
+`np.logaddexp(0, -z)` for $\log(1 + e^{-z})$. The textbook form $1/(1 + e^{-z})$ computes
+$e^{800}$ at $z = -800$: it overflows to `inf` and NumPy warns, although the result,
+0, is representable.
+=== solution
+def sigmoid_prime(z):
+    """Return sigma'(z) elementwise; z is an array of any shape."""
+    s = np.exp(-np.logaddexp(0, -z))  # sigma(z), finite
+    return s * (1 - s)
+
+
+bp.check_answer("ex-derivatives-sigmoid-prime", sigmoid_prime)
+=== exercise ex-derivatives-half-sse-grad | Your turn: the gradient of a batch loss
+For predictions `a` and targets `y` of shape $(N, k)$, the half squared error of the
+batch is $\mathcal{L} = \frac{1}{2N}\sum_{n,i} (a_{ni} - y_{ni})^2$. Write
+`half_sse_grad(a, y)`, which returns $\partial\mathcal{L}/\partial a$, of shape $(N, k)$.
+=== stub
+def half_sse_grad(a, y):
+    """Return dL/da for the batch-mean half SSE; a, y of shape (N, k)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-derivatives-half-sse-grad", half_sse_grad)
+=== note
+Each entry $a_{ni}$ appears in one term, whose derivative is $(a_{ni} - y_{ni})$; the
+mean over the $N$ rows puts a $1/N$ in front.
+=== solution
+def half_sse_grad(a, y):
+    """Return dL/da for the batch-mean half SSE; a, y of shape (N, k)."""
+    return (a - y) / a.shape[0]
+
+
+bp.check_answer("ex-derivatives-half-sse-grad", half_sse_grad)
+'''

@@ -104,3 +104,55 @@ EXERCISES = [
                "multiply by the transpose of W."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-chain-neuron-grad | Your turn: one weight's gradient by the chain rule
+For the neuron $z = wx + b$, $a = \sigma(z)$, $\mathcal{L} = \tfrac12 (a - y)^2$, write
+`dloss_dw(w, b, x, y)`, which returns $\partial\mathcal{L}/\partial w$ as the product
+of the three local derivatives. The arguments are arrays of one shape, one neuron per
+entry, and the result has that shape too.
+=== stub
+def dloss_dw(w, b, x, y):
+    """Return dL/dw for z = w x + b, a = sigma(z), L = (a - y)^2 / 2."""
+    ...  # your code here
+
+
+bp.check_answer("ex-chain-neuron-grad", dloss_dw)
+=== note
+The three links: $\partial\mathcal{L}/\partial a = a - y$, $\partial a/\partial z =
+\sigma(z)(1 - \sigma(z))$, $\partial z/\partial w = x$.
+=== solution
+def dloss_dw(w, b, x, y):
+    """Return dL/dw for z = w x + b, a = sigma(z), L = (a - y)^2 / 2."""
+    a = 1 / (1 + np.exp(-(w * x + b)))
+    return (a - y) * a * (1 - a) * x
+
+
+bp.check_answer("ex-chain-neuron-grad", dloss_dw)
+=== exercise ex-chain-layer-vjp | Your turn: the gradient through a layer, gate by gate
+A layer maps a batch `x` of shape $(N, n)$ to $a = \tanh(xW)$, with `W` of shape
+$(n, m)$. Given the upstream gradient `a_bar` $= \bar a = \partial\mathcal{L}/\partial a$,
+of shape $(N, m)$, write `layer_vjp(x, W, a_bar)`, which returns
+$\bar x = \partial\mathcal{L}/\partial x$, of shape $(N, n)$: two gates, stage by
+stage ({doc}`12_speed` calls this a vector-Jacobian product).
+=== stub
+def layer_vjp(x, W, a_bar):
+    """Return dL/dx for a = tanh(x W), given a_bar = dL/da, shape (N, m)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-chain-layer-vjp", layer_vjp)
+=== note
+Two links: through $\tanh$, elementwise, multiply by $1 - \tanh^2(xW)$; through
+$z = xW$, multiply by $W^\top$ from the right ({eq}`eq-matmul-backward`).
+=== solution
+def layer_vjp(x, W, a_bar):
+    """Return dL/dx for a = tanh(x W), given a_bar = dL/da, shape (N, m)."""
+    t = np.tanh(x @ W)
+    return (a_bar * (1 - t**2)) @ W.T
+
+
+bp.check_answer("ex-chain-layer-vjp", layer_vjp)
+'''

@@ -103,3 +103,50 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-forward-layer-batch | Your turn: a layer's forward pass for a batch
+Write `layer_forward(X, W, b)`, which returns the activations $A = \tanh(XW + b)$ of
+one layer for a whole batch: `X` of shape $(N, n_0)$, `W` of shape $(n_0, n_1)$, `b`
+of shape $(n_1,)$, the result of shape $(N, n_1)$, with one matrix product.
+=== stub
+def layer_forward(X, W, b):
+    """Return tanh(X W + b); X (N, n0), W (n0, n1), b (n1,) -> (N, n1)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-forward-layer-batch", layer_forward)
+=== note
+Rows are examples: `X @ W` has one row per example, and `b` is added to every row by
+broadcasting.
+=== solution
+def layer_forward(X, W, b):
+    """Return tanh(X W + b); X (N, n0), W (n0, n1), b (n1,) -> (N, n1)."""
+    return np.tanh(X @ W + b)
+
+
+bp.check_answer("ex-forward-layer-batch", layer_forward)
+=== exercise ex-forward-two-layers | Your turn: a two-layer network
+Write `two_layers(X, W1, b1, W2, b2)`, the whole forward pass
+$\hat Y = \operatorname{relu}\bigl(\operatorname{relu}(XW_1 + b_1)\,W_2 + b_2\bigr)$,
+biases included, for a batch `X` of shape $(N, n_0)$; the result has shape $(N, n_2)$.
+=== stub
+def two_layers(X, W1, b1, W2, b2):
+    """Return relu(relu(X W1 + b1) W2 + b2) for a batch X of shape (N, n0)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-forward-two-layers", two_layers)
+=== note
+One layer at a time: the hidden activations $H$, then the output.
+=== solution
+def two_layers(X, W1, b1, W2, b2):
+    """Return relu(relu(X W1 + b1) W2 + b2) for a batch X of shape (N, n0)."""
+    H = np.maximum(X @ W1 + b1, 0)
+    return np.maximum(H @ W2 + b2, 0)
+
+
+bp.check_answer("ex-forward-two-layers", two_layers)
+'''

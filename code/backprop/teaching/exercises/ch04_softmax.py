@@ -109,3 +109,53 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-softmax-stable | Your turn: a softmax that never overflows
+Write `stable_softmax(Z)`, the softmax of each row of `Z` (shape $(N, k)$, one row of
+logits per example; the result has that shape). It must return finite probabilities
+for logits as large as $\pm 1000$.
+=== stub
+def stable_softmax(Z):
+    """Return the softmax of each row of Z, shape (N, k), for any finite Z."""
+    ...  # your code here
+
+
+bp.check_answer("ex-softmax-stable", stable_softmax)
+=== note
+Subtract each row's maximum (shift invariance changes nothing), so that every exponent
+is at most 0; sum along axis 1 with `keepdims=True`.
+=== solution
+def stable_softmax(Z):
+    """Return the softmax of each row of Z, shape (N, k), for any finite Z."""
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+bp.check_answer("ex-softmax-stable", stable_softmax)
+=== exercise ex-softmax-vjp-code | Your turn: the softmax VJP without the Jacobian
+Given softmax outputs `s` and upstream gradients `s_bar`
+$= \bar s = \partial\mathcal{L}/\partial s$, both of shape $(N, k)$ (one row per
+example), write `softmax_vjp(s, s_bar)`, which returns $\bar s J$ for each row,
+$\partial\mathcal{L}/\partial z$ of shape $(N, k)$, in $O(Nk)$ operations: without
+forming any $k \times k$ Jacobian.
+=== stub
+def softmax_vjp(s, s_bar):
+    """Return s_bar J row by row, s = softmax(z); s, s_bar of shape (N, k)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-softmax-vjp-code", softmax_vjp)
+=== note
+$\bar sJ = s \odot (\bar s - (\bar s\cdot s)\mathbf 1)$, with the dot product
+$\bar s\cdot s$ taken in each row.
+=== solution
+def softmax_vjp(s, s_bar):
+    """Return s_bar J row by row, s = softmax(z); s, s_bar of shape (N, k)."""
+    return s * (s_bar - (s_bar * s).sum(axis=1, keepdims=True))
+
+
+bp.check_answer("ex-softmax-vjp-code", softmax_vjp)
+'''

@@ -86,3 +86,57 @@ EXERCISES = [
                "use log softmax(z)_i = z_i - m - log sum_j e^(z_j - m), m = max z."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-ce-logit-grad | Your turn: the gradient at the logits
+For logits `Z` of shape $(N, k)$ and integer labels `y` of shape $(N,)$, the loss is
+the mean cross-entropy of $\operatorname{softmax}(Z)$ against the one-hot rows $Y$.
+Write `ce_grad(Z, y)`, which returns $\partial\mathcal{L}/\partial Z$, of shape
+$(N, k)$. It must stay finite for logits as large as 900.
+=== stub
+def ce_grad(Z, y):
+    """Return dL/dZ of the mean cross-entropy; y: integer labels (N,)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-ce-logit-grad", ce_grad)
+=== note
+$\hat Y - Y$ for each example, divided by $N$ for the mean; the one-hot rows are
+`np.eye(k)[y]`, and the softmax subtracts each row's maximum.
+=== solution
+def ce_grad(Z, y):
+    """Return dL/dZ of the mean cross-entropy; y: integer labels (N,)."""
+    N, k = Z.shape
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    Y_hat = e / e.sum(axis=1, keepdims=True)
+    return (Y_hat - np.eye(k)[y]) / N
+
+
+bp.check_answer("ex-ce-logit-grad", ce_grad)
+=== exercise ex-ce-loss-logits | Your turn: cross-entropy from logits
+Write `ce_loss(Z, y)`, the mean cross-entropy
+$\mathcal{L} = -\frac1N \sum_n \log \operatorname{softmax}(z_n)_{y_n}$ of logits `Z`
+of shape $(N, k)$ and integer labels `y` of shape $(N,)$, as one number, computed from
+the logits so that it stays finite for logits as large as 900.
+=== stub
+def ce_loss(Z, y):
+    """Return the mean cross-entropy of softmax(Z) against labels y (N,)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-ce-loss-logits", ce_loss)
+=== note
+$\log\operatorname{softmax}(z)_i = z_i - m - \log\sum_j e^{z_j - m}$ with $m = \max_j z_j$:
+no probability is formed, so none underflows to 0 before its logarithm.
+=== solution
+def ce_loss(Z, y):
+    """Return the mean cross-entropy of softmax(Z) against labels y (N,)."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    log_s = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_s[np.arange(len(y)), y].mean()
+
+
+bp.check_answer("ex-ce-loss-logits", ce_loss)
+'''

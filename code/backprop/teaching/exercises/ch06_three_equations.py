@@ -167,3 +167,75 @@ EXERCISES = [
                "grad_b2:wrong_shape": "the bias gradient sums delta2 over the examples: axis 0."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-bp-hidden-error | Your turn: the hidden error
+Write `hidden_delta(delta_next, W_next, Z)`, the hidden-layer equation for a sigmoid
+layer: given $\delta^{l+1}$ of shape $(N, n_{l+1})$, $W^{l+1}$ of shape
+$(n_l, n_{l+1})$ and the layer's pre-activations $Z^l$ of shape $(N, n_l)$, return
+$\delta^l$, of shape $(N, n_l)$.
+=== stub
+def hidden_delta(delta_next, W_next, Z):
+    """Return delta^l for a sigmoid layer, shape (N, n_l)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-bp-hidden-error", hidden_delta)
+=== note
+$\delta^l = \bigl(\delta^{l+1}(W^{l+1})^\top\bigr) \odot \sigma'(Z^l)$: a matrix
+product, then a Hadamard product.
+=== solution
+def hidden_delta(delta_next, W_next, Z):
+    """Return delta^l for a sigmoid layer, shape (N, n_l)."""
+    s = 1 / (1 + np.exp(-Z))
+    return (delta_next @ W_next.T) * s * (1 - s)
+
+
+bp.check_answer("ex-bp-hidden-error", hidden_delta)
+=== exercise ex-bp-capstone | Your turn, the capstone: a whole backward pass by hand
+A network with one tanh hidden layer and a softmax output with cross-entropy:
+$A^1 = \tanh(XW^1 + b^1)$, $Z^2 = A^1W^2 + b^2$, $\mathcal{L}$ the mean cross-entropy
+of $\operatorname{softmax}(Z^2)$ against the integer labels `y`. `X` has shape
+$(N, n_0)$, `W1` $(n_0, n_1)$, `W2` $(n_1, k)$. Write `backward_pass`, which returns
+$\delta^2$, $\nabla_{W^2}\mathcal{L}$, $\nabla_{b^2}\mathcal{L}$, $\delta^1$,
+$\nabla_{W^1}\mathcal{L}$ and $\nabla_{b^1}\mathcal{L}$, with NumPy only. The check
+grades each of the six on its own, so you can fill them in one at a time; a part
+that is right for the wrong input it was given is reported as such.
+=== stub
+def backward_pass(X, y, W1, b1, W2, b2):
+    """Return the six gradients of a tanh + softmax-CE network."""
+    delta2 = ...  # (N, k)
+    grad_W2 = ...  # (n1, k)
+    grad_b2 = ...  # (k,)
+    delta1 = ...  # (N, n1)
+    grad_W1 = ...  # (n0, n1)
+    grad_b1 = ...  # (n1,)
+    return delta2, grad_W2, grad_b2, delta1, grad_W1, grad_b1
+
+
+bp.check_answer("ex-bp-capstone", backward_pass)
+=== note
+The forward pass first, then the output error of softmax with cross-entropy, and the
+four equations from the last layer back: BP4 and BP3 for layer 2, BP2 for $\delta^1$
+(with $\tanh' = 1 - \tanh^2$), BP4 and BP3 for layer 1.
+=== solution
+def backward_pass(X, y, W1, b1, W2, b2):
+    """Return the six gradients of a tanh + softmax-CE network."""
+    N, k = X.shape[0], W2.shape[1]
+    A1 = np.tanh(X @ W1 + b1)  # forward
+    Z2 = A1 @ W2 + b2
+    e = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
+    Y_hat = e / e.sum(axis=1, keepdims=True)
+    delta2 = (Y_hat - np.eye(k)[y]) / N  # softmax + cross-entropy
+    grad_W2 = A1.T @ delta2  # BP4
+    grad_b2 = delta2.sum(axis=0)  # BP3
+    delta1 = (delta2 @ W2.T) * (1 - A1**2)  # BP2
+    grad_W1 = X.T @ delta1
+    grad_b1 = delta1.sum(axis=0)
+    return delta2, grad_W2, grad_b2, delta1, grad_W1, grad_b1
+
+
+bp.check_answer("ex-bp-capstone", backward_pass)
+'''

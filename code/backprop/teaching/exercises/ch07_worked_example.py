@@ -101,3 +101,58 @@ EXERCISES = [
                "the gradient has shape (n_in, n_h)."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-worked-output-weight | Your turn: one of Mazur's output weights
+Write `dE_dw5(out_h1, out_o1, target1)`, which returns $\partial E/\partial w_5$ of
+Mazur's network from the three numbers it depends on, as the product of the three
+local derivatives. The arguments are arrays of one shape (one network per entry);
+the result has that shape.
+=== stub
+def dE_dw5(out_h1, out_o1, target1):
+    """Return dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5."""
+    ...  # your code here
+
+
+bp.check_answer("ex-worked-output-weight", dE_dw5)
+=== note
+$\partial E/\partial\text{out}_{o1} = \text{out}_{o1} - \text{target}_1$,
+$\partial\text{out}_{o1}/\partial\text{net}_{o1} = \text{out}_{o1}(1 - \text{out}_{o1})$,
+$\partial\text{net}_{o1}/\partial w_5 = \text{out}_{h1}$.
+=== solution
+def dE_dw5(out_h1, out_o1, target1):
+    """Return dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5."""
+    return (out_o1 - target1) * out_o1 * (1 - out_o1) * out_h1
+
+
+bp.check_answer("ex-worked-output-weight", dE_dw5)
+=== exercise ex-worked-hidden-weights | Your turn: every hidden weight at once
+For one example of a network like Mazur's (logistic units, $E = \sum_o \frac12
+(t_o - o_o)^2$), write `hidden_grads(x, h, o, t, W2)`, which returns
+$\partial E/\partial W^1$ in the row convention ($W^1_{kj}$ connects input $k$ to
+hidden unit $j$): `x` the inputs $(n_{in},)$, `h` the hidden outputs $(n_h,)$, `o` and
+`t` the outputs and targets $(n_{out},)$, `W2` the output weights $(n_h, n_{out})$,
+the *original* ones. The result has shape $(n_{in}, n_h)$.
+=== stub
+def hidden_grads(x, h, o, t, W2):
+    """Return dE/dW1 of shape (n_in, n_h) for one example."""
+    ...  # your code here
+
+
+bp.check_answer("ex-worked-hidden-weights", hidden_grads)
+=== note
+$\delta_o = (o - t)\,o(1 - o)$ for each output; each hidden unit collects the sum over
+the outputs it reaches, $\delta_h = (W^2\delta_o) \odot h(1 - h)$; and
+$\partial E/\partial W^1_{kj} = x_k\,\delta_{h,j}$, an outer product.
+=== solution
+def hidden_grads(x, h, o, t, W2):
+    """Return dE/dW1 of shape (n_in, n_h) for one example."""
+    delta_o = (o - t) * o * (1 - o)
+    delta_h = (W2 @ delta_o) * h * (1 - h)  # sum over both paths
+    return np.outer(x, delta_h)
+
+
+bp.check_answer("ex-worked-hidden-weights", hidden_grads)
+'''

@@ -160,3 +160,53 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-loop-minibatches | Your turn: the mini-batches of an epoch
+Write `minibatches(n, batch_size, rng)`, which returns the row indices of one epoch of
+random reshuffling as a list of integer arrays: every row $0, \dots, n-1$ exactly
+once, in an order shuffled with the NumPy generator `rng`, cut into batches of
+`batch_size` rows (the last batch may be smaller). Do not call `bp.minibatches`.
+=== stub
+def minibatches(n, batch_size, rng):
+    """Return a list of index arrays covering 0..n-1 once, shuffled."""
+    ...  # your code here
+
+
+bp.check_answer("ex-loop-minibatches", minibatches)
+=== note
+A fresh permutation, cut into slices: sampling without replacement.
+=== solution
+def minibatches(n, batch_size, rng):
+    """Return a list of index arrays covering 0..n-1 once, shuffled."""
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+bp.check_answer("ex-loop-minibatches", minibatches)
+=== exercise ex-loop-sgd-step | Your turn: one SGD step on a mini-batch
+A linear model $Z = XW + b$ with the batch-mean half squared error against `Y`. Write
+`sgd_step(W, b, X, Y, eta)`, which returns the new `W` and `b` after one step of
+gradient descent on the batch (`X` of shape $(N, n_0)$, `W` $(n_0, k)$, `b` $(k,)$,
+`Y` $(N, k)$). Return new arrays, as a tuple `(W, b)`.
+=== stub
+def sgd_step(W, b, X, Y, eta):
+    """Return (W, b) after one gradient-descent step on the batch (X, Y)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-loop-sgd-step", sgd_step)
+=== note
+$\delta = (XW + b - Y)/N$ (the $1/N$ of the mean), $\nabla_W = X^\top\delta$,
+$\nabla_b = \mathbf 1^\top\delta$, and $w \leftarrow w - \eta\nabla_w$.
+=== solution
+def sgd_step(W, b, X, Y, eta):
+    """Return (W, b) after one gradient-descent step on the batch (X, Y)."""
+    delta = (X @ W + b - Y) / X.shape[0]
+    return W - eta * X.T @ delta, b - eta * delta.sum(axis=0)
+
+
+bp.check_answer("ex-loop-sgd-step", sgd_step)
+'''

@@ -158,3 +158,68 @@ EXERCISES = [
                "to 0): divide a and n by their largest entry first."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-gradcheck-centred | Your turn: a centred-difference gradient
+Write `centred_difference(f, x, h)`, which returns the numerical gradient of the
+scalar function `f` at the float array `x` (of any shape; `f(x)` returns a number) by
+centred differences with step `h`, with the shape of `x`. You may change `x` in place
+while you work, but leave it as you found it. The checker tries two functions and three
+shapes of `x`, a vector, a $(2, 3)$ array and a column, and compares your gradient with
+its own entry by entry; a one-sided difference, or an entry left at $x_i - h$ after its
+turn, is named.
+=== stub
+def centred_difference(f, x, h):
+    """Return (f(x + h e_i) - f(x - h e_i)) / 2h for every entry i of x."""
+    ...  # your code here
+
+
+bp.check_answer("ex-gradcheck-centred", centred_difference)
+=== note
+`np.ndindex(x.shape)` visits every entry of an array of any shape; perturb one entry,
+evaluate, restore it.
+=== solution
+def centred_difference(f, x, h):
+    """Return (f(x + h e_i) - f(x - h e_i)) / 2h for every entry i of x."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        up = f(x)
+        x[i] = old - h
+        down = f(x)
+        x[i] = old
+        grad[i] = (up - down) / (2 * h)
+    return grad
+
+
+bp.check_answer("ex-gradcheck-centred", centred_difference)
+=== exercise ex-gradcheck-relerr | Your turn: the relative error, at any scale
+Write `relative_error(a, n)`, which returns
+$\lVert a - n\rVert / \max(\lVert a\rVert, \lVert n\rVert)$ (Euclidean norms) for two
+arrays of one shape, as a number. It must work for entries as large as $10^{200}$ and
+as small as $10^{-200}$, where squaring overflows or underflows.
+=== stub
+def relative_error(a, n):
+    """Return |a - n| / max(|a|, |n|), at any scale."""
+    ...  # your code here
+
+
+bp.check_answer("ex-gradcheck-relerr", relative_error)
+=== note
+The ratio does not change when $a$ and $n$ are divided by the same number: divide both
+by their largest entry first.
+=== solution
+def relative_error(a, n):
+    """Return |a - n| / max(|a|, |n|), at any scale."""
+    scale = max(np.abs(a).max(), np.abs(n).max())
+    if scale == 0:
+        return 0.0
+    a, n = a / scale, n / scale
+    return np.linalg.norm(a - n) / max(np.linalg.norm(a), np.linalg.norm(n))
+
+
+bp.check_answer("ex-gradcheck-relerr", relative_error)
+'''

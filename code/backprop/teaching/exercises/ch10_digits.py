@@ -95,3 +95,53 @@ EXERCISES = [
         hints={"transposed": "rows are the true classes, columns the predicted ones."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-digits-accuracy | Your turn: accuracy from logits
+Write `accuracy(logits, labels)`, the fraction (between 0 and 1) of the rows of
+`logits` (shape $(N, k)$) whose largest entry is at the index given by `labels`
+(integers, shape $(N,)$).
+=== stub
+def accuracy(logits, labels):
+    """Return the fraction of rows whose argmax equals the label."""
+    ...  # your code here
+
+
+bp.check_answer("ex-digits-accuracy", accuracy)
+=== note
+The softmax does not change which logit is largest, so the prediction is the argmax of
+each row of the logits themselves.
+=== solution
+def accuracy(logits, labels):
+    """Return the fraction of rows whose argmax equals the label."""
+    return np.mean(np.argmax(logits, axis=1) == labels)
+
+
+bp.check_answer("ex-digits-accuracy", accuracy)
+=== exercise ex-digits-confusion | Your turn: the confusion matrix
+Write `confusion(labels, predicted, k)`, the $k \times k$ confusion matrix: entry
+$(i, j)$ counts the examples of true class $i$ predicted as class $j$. `labels` and
+`predicted` are integer arrays of shape $(N,)$.
+=== stub
+def confusion(labels, predicted, k):
+    """Return C of shape (k, k): C[i, j] counts class i predicted as j."""
+    ...  # your code here
+
+
+bp.check_answer("ex-digits-confusion", confusion)
+=== note
+A loop over the pairs, adding 1 each time; `np.add.at` does the same without a loop
+(a plain `C[labels, predicted] += 1` would count a repeated pair once).
+=== solution
+def confusion(labels, predicted, k):
+    """Return C of shape (k, k): C[i, j] counts class i predicted as j."""
+    C = np.zeros((k, k), dtype=int)
+    for i, j in zip(labels, predicted, strict=True):
+        C[i, j] += 1
+    return C
+
+
+bp.check_answer("ex-digits-confusion", confusion)
+'''

@@ -143,3 +143,68 @@ EXERCISES = [
         judge=_judge_order,
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-graphs-sin-gate | Your turn: a new gate for the engine
+Give the engine a sine: write `vsin(x)`, which takes a `Value` and returns a new
+`Value` holding $\sin x$, with `x` as its only child and a `_backward` that applies
+the chain rule, as `Value.__mul__` does. The check builds
+$\sin(x)\,\sin(xy) + \sin(x)$, in which $x$ is used three times, calls `backward`, and
+compares the value and the gradients of $x$ and $y$.
+=== stub
+def vsin(x):
+    """Return a Value holding sin(x.data) whose backward updates x.grad."""
+    ...  # your code here
+
+
+bp.check_answer("ex-graphs-sin-gate", vsin)
+=== note
+The local derivative is $\cos x$; multiply it by the gradient arriving at the output,
+and add (`+=`), since $x$ may be used elsewhere too.
+=== solution
+def vsin(x):
+    """Return a Value holding sin(x.data) whose backward updates x.grad."""
+    out = Value(np.sin(x.data), (x,), "sin")
+
+    def _backward():
+        x.grad += np.cos(x.data) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+bp.check_answer("ex-graphs-sin-gate", vsin)
+=== exercise ex-graphs-topo-order | Your turn: a topological order
+Write `topological_order(root)`, which returns a list of every `Value` that `root`
+depends on, `root` included, each node exactly once and after all of its children (a
+node's children are in `node._children`). Do not call `root.topological_order()`.
+=== stub
+def topological_order(root):
+    """Return every node of root's graph, each after its children."""
+    ...  # your code here
+
+
+bp.check_answer("ex-graphs-topo-order", topological_order)
+=== note
+Depth first: visit a node's children, then append the node; a set of visited nodes
+keeps a value used twice from appearing twice.
+=== solution
+def topological_order(root):
+    """Return every node of root's graph, each after its children."""
+    order, visited = [], set()
+
+    def visit(node):
+        if id(node) not in visited:
+            visited.add(id(node))
+            for child in node._children:
+                visit(child)
+            order.append(node)
+
+    visit(root)
+    return order
+
+
+bp.check_answer("ex-graphs-topo-order", topological_order)
+'''

@@ -92,3 +92,50 @@ EXERCISES = [
         hints={"factor_half": "the centred difference evaluates the loss twice per parameter."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-speed-backward-count | Your turn: the cost of a backward pass
+Write `backward_multiply_adds(sizes, N)`, the number of multiply-adds of the matrix
+products of one backward pass through a network with layer sizes
+`sizes` $= [n_0, n_1, \dots, n_L]$ on a batch of `N` rows: the weight gradients of
+every layer and the input gradients of every layer but the first.
+=== stub
+def backward_multiply_adds(sizes, N):
+    """Return the multiply-adds of a backward pass (weights + inputs)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-speed-backward-count", backward_multiply_adds)
+=== note
+Each product has the size of the layer's forward product, $N n_{l-1} n_l$: two per
+layer, less the first layer's input gradient.
+=== solution
+def backward_multiply_adds(sizes, N):
+    """Return the multiply-adds of a backward pass (weights + inputs)."""
+    pairs = zip(sizes[:-1], sizes[1:], strict=True)
+    F = N * sum(n_in * n_out for n_in, n_out in pairs)
+    return 2 * F - N * sizes[0] * sizes[1]
+
+
+bp.check_answer("ex-speed-backward-count", backward_multiply_adds)
+=== exercise ex-speed-fd-passes | Your turn: the cost of a numerical gradient
+How many forward passes does a full centred-difference gradient (every weight and
+every bias) of a network with layer sizes $[64, 32, 10]$ need? Compute the number in
+the next cell and let the check grade it.
+=== stub
+passes = ...  # your number
+
+bp.check_answer("ex-speed-fd-passes", passes)
+=== note
+Two forward passes per parameter, and the parameters are
+$\sum_l (n_{l-1} n_l + n_l)$.
+=== solution
+sizes = [64, 32, 10]
+pairs = zip(sizes[:-1], sizes[1:], strict=True)
+P = sum(n_in * n_out + n_out for n_in, n_out in pairs)
+passes = 2 * P
+
+bp.check_answer("ex-speed-fd-passes", passes)
+'''

@@ -122,3 +122,53 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-deep-init-std | Your turn: the Xavier and He standard deviations
+Write `init_std(n_in, n_out, scheme)`, the standard deviation of the initial weights of
+a layer with `n_in` inputs and `n_out` outputs, for `scheme` `"xavier"` (Glorot and
+Bengio's compromise) or `"he"` (for ReLU). Do not call `bp.init_std`.
+=== stub
+def init_std(n_in, n_out, scheme):
+    """Return the weights' standard deviation for 'xavier' or 'he'."""
+    ...  # your code here
+
+
+bp.check_answer("ex-deep-init-std", init_std)
+=== note
+Xavier: $\sigma_w^2 = 2/(n_{in} + n_{out})$; He: $\sigma_w^2 = 2/n_{in}$; the standard
+deviation is the square root.
+=== solution
+def init_std(n_in, n_out, scheme):
+    """Return the weights' standard deviation for 'xavier' or 'he'."""
+    if scheme == "he":
+        return np.sqrt(2 / n_in)
+    return np.sqrt(2 / (n_in + n_out))
+
+
+bp.check_answer("ex-deep-init-std", init_std)
+=== exercise ex-deep-grad-norms | Your turn: the gradient's size, layer by layer
+Write `layer_grad_norms(net, X, y)`, which runs one forward and backward pass of the
+`bp.MLP` `net` on the batch `X` with integer labels `y` and the `"cross_entropy"`
+loss, and returns the Frobenius norm of $\nabla_{W^l}\mathcal{L}$ for each layer
+$l = 1, \dots, L$, as an array of shape $(L,)$.
+=== stub
+def layer_grad_norms(net, X, y):
+    """Return the norm of dL/dW^l for l = 1..L, shape (L,)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-deep-grad-norms", layer_grad_norms)
+=== note
+`net.loss_and_grads` leaves each layer's gradient in `layer.grad_W`.
+=== solution
+def layer_grad_norms(net, X, y):
+    """Return the norm of dL/dW^l for l = 1..L, shape (L,)."""
+    net.loss_and_grads(X, y, "cross_entropy")
+    return np.array([np.linalg.norm(layer.grad_W) for layer in net.layers])
+
+
+bp.check_answer("ex-deep-grad-norms", layer_grad_norms)
+'''

@@ -171,3 +171,67 @@ EXERCISES = [
                "grad_beta:wrong_shape": "sum over the examples, axis 0: one number per unit."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-bn-backward-by-hand | Your turn: batch normalisation backward by hand
+Write `batchnorm_backward(y_bar, x, gamma, eps)`, the gradient $\partial L/\partial x$ of
+a batch-normalisation layer in training mode: given the upstream gradient
+$\bar y = \partial L/\partial y$ and the layer's input $x$, both of shape $(N, n)$, the
+scale $\gamma$ of shape $(n,)$ and $\epsilon$, return $\partial L/\partial x$, of
+shape $(N, n)$. Recompute $\mu$, $\sigma^2$ (the biased batch variance) and
+$\hat x$ from $x$ first ($\epsilon$ is added to $\sigma^2$ under the square root, as in
+the forward pass); NumPy only. The closed form {eq}`eq-bn-backward` needs three sums
+over the rows; a loop over the examples would do too, more slowly.
+=== stub
+def batchnorm_backward(y_bar, x, gamma, eps):
+    """Return dL/dx of batch normalisation (training mode), shape (N, n)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-bn-backward-by-hand", batchnorm_backward)
+=== note
+The closed form {eq}`eq-bn-backward`: three sums over the rows (axis 0). The
+variance is computed from the centred inputs, so that large offsets cancel exactly.
+=== solution
+def batchnorm_backward(y_bar, x, gamma, eps):
+    """Return dL/dx of batch normalisation (training mode), shape (N, n)."""
+    N = x.shape[0]
+    centred = x - x.mean(axis=0)
+    s = np.sqrt(np.mean(centred**2, axis=0) + eps)  # biased variance
+    x_hat = centred / s
+    return gamma / (N * s) * (
+        N * y_bar - y_bar.sum(axis=0) - x_hat * (y_bar * x_hat).sum(axis=0))
+
+
+bp.check_answer("ex-bn-backward-by-hand", batchnorm_backward)
+=== exercise ex-bn-param-grads | Your turn: the gradients of gamma and beta
+Write `batchnorm_param_grads(y_bar, x, eps)`, which returns
+$\partial L/\partial\gamma$ and $\partial L/\partial\beta$, each of shape $(n,)$, for
+a batch-normalisation layer in training mode with input $x$ and upstream gradient
+$\bar y = \partial L/\partial y$, both $(N, n)$.
+=== stub
+def batchnorm_param_grads(y_bar, x, eps):
+    """Return (dL/dgamma, dL/dbeta), each of shape (n,)."""
+    grad_gamma = ...  # (n,)
+    grad_beta = ...  # (n,)
+    return grad_gamma, grad_beta
+
+
+bp.check_answer("ex-bn-param-grads", batchnorm_param_grads)
+=== note
+{eq}`eq-bn-grad-gamma` and {eq}`eq-bn-grad-beta`: sums over the examples of
+$\bar y \odot \hat x$ and of $\bar y$.
+=== solution
+def batchnorm_param_grads(y_bar, x, eps):
+    """Return (dL/dgamma, dL/dbeta), each of shape (n,)."""
+    centred = x - x.mean(axis=0)
+    x_hat = centred / np.sqrt(np.mean(centred**2, axis=0) + eps)
+    grad_gamma = (y_bar * x_hat).sum(axis=0)
+    grad_beta = y_bar.sum(axis=0)
+    return grad_gamma, grad_beta
+
+
+bp.check_answer("ex-bn-param-grads", batchnorm_param_grads)
+'''

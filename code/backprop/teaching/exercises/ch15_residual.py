@@ -181,3 +181,60 @@ EXERCISES = [
                                "and multiply the root by s."},
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-residual-backward | Your turn: the backward pass of a residual block
+A residual block with a dense tanh branch maps a batch `X` $(N, n)$ to
+$Y = X + \tanh(XW + \mathbf 1 b)$, with `W` $(n, n)$ and `b` $(n,)$. Write
+`residual_backward(dY, X, W, b)`, which returns
+$\delta_X = \partial\mathcal L/\partial X$, shape $(N, n)$, given
+`dY` $= \delta_Y = \partial\mathcal L/\partial Y$ $(N, n)$.
+=== stub
+def residual_backward(dY, X, W, b):
+    """Return dL/dX (N, n) for Y = X + tanh(X @ W + b)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-residual-backward", residual_backward)
+=== note
+By {eq}`eq-residual-vjp`: the skip path passes $\delta_Y$ through unchanged, the branch
+multiplies by $g'(Z) = 1 - \tanh^2 Z$ and goes back through $W^\top$.
+=== solution
+def residual_backward(dY, X, W, b):
+    """Return dL/dX (N, n) for Y = X + tanh(X @ W + b)."""
+    Z = X @ W + b
+    return dY + (dY * (1 - np.tanh(Z) ** 2)) @ W.T
+
+
+bp.check_answer("ex-residual-backward", residual_backward)
+=== exercise ex-residual-clip | Your turn: clipping by the global norm
+Write `clip_by_global_norm(grads, max_norm)`: `grads` is a list of arrays of any
+shapes, `max_norm` the threshold $c > 0$. Return a new list of arrays of the same
+shapes, each multiplied by $\min(1, c/\|g\|)$, where $\|g\|$ is the norm of all the
+entries of all the arrays taken together, as in {eq}`eq-clip`. Make it work for
+entries as large as $10^{200}$. Do not call the package's `clip_by_global_norm`.
+=== stub
+def clip_by_global_norm(grads, max_norm):
+    """Return the arrays of grads, scaled by min(1, max_norm / ||g||)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-residual-clip", clip_by_global_norm)
+=== note
+One factor for every array. To avoid overflow, divide by the largest $|$entry$|$ $s$
+before squaring: $\|g\| = s\,\|g/s\|$.
+=== solution
+def clip_by_global_norm(grads, max_norm):
+    """Return the arrays of grads, scaled by min(1, max_norm / ||g||)."""
+    s = max(np.max(np.abs(g)) for g in grads)
+    if s == 0:
+        return [g.copy() for g in grads]
+    norm = s * np.sqrt(sum(np.sum((g / s) ** 2) for g in grads))
+    scale = min(1.0, max_norm / norm)
+    return [g * scale for g in grads]
+
+
+bp.check_answer("ex-residual-clip", clip_by_global_norm)
+'''

@@ -154,3 +154,85 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-memory-cache-floats | Your turn: the floats a network caches
+Write `cache_floats(sizes, activations, N)`: the number of floats a dense network of
+layer widths `sizes` $= [n_0, n_1, \dots, n_L]$ and activations `activations`
+(a list of $L$ names such as `"relu"` or `"identity"`) keeps in its layers' caches
+between the forward and the backward pass of a batch of `N` rows, counting each
+distinct array once, as in {eq}`eq-cache-floats`. Return an integer.
+=== stub
+def cache_floats(sizes, activations, N):
+    """Return the number of distinct cached floats for a batch of N rows."""
+    ...  # your code here
+
+
+bp.check_answer("ex-memory-cache-floats", cache_floats)
+=== note
+The input $X$ counts once; each layer adds $Z^l$ and, unless its activation is the
+identity, $A^l$; its $x$ is the previous layer's $A$, already counted.
+=== solution
+def cache_floats(sizes, activations, N):
+    """Return the number of distinct cached floats for a batch of N rows."""
+    total = sizes[0]
+    for n, g in zip(sizes[1:], activations):
+        total += n if g == "identity" else 2 * n
+    return N * total
+
+
+bp.check_answer("ex-memory-cache-floats", cache_floats)
+=== exercise ex-memory-checkpoint-peak | Your turn: the peak memory of checkpointing
+A network of `L` layers of width `n`, each caching `c` arrays of $N \times n$ floats,
+is trained with checkpoints every `k` layers, counted from the output. Write
+`checkpoint_memory(L, k, N, n, c)`, the peak number of floats held during the
+backward pass of a batch of `N` rows, as in {eq}`eq-checkpoint-memory`: the stored
+segment inputs plus one recomputed segment's caches. Return an integer.
+=== stub
+def checkpoint_memory(L, k, N, n, c):
+    """Return the peak floats of checkpointing every k of L layers."""
+    ...  # your code here
+
+
+bp.check_answer("ex-memory-checkpoint-peak", checkpoint_memory)
+=== note
+There are $\lceil L/k \rceil$ segments, each with one stored input of $Nn$ floats;
+a recomputed segment of $k$ layers holds $c\,k\,Nn$ floats.
+=== solution
+def checkpoint_memory(L, k, N, n, c):
+    """Return the peak floats of checkpointing every k of L layers."""
+    segments = -(-L // k)  # the ceiling of L / k
+    return N * n * (segments + c * k)
+
+
+bp.check_answer("ex-memory-checkpoint-peak", checkpoint_memory)
+=== exercise ex-memory-best-k | Your turn: the best segment length
+For a network of `L` layers whose layers each cache `c` arrays, write
+`best_segment_length(L, c)`: the whole number $k$, $1 \le k \le L$, that makes the
+peak memory $\lceil L/k \rceil + c\,k$ (in units of $Nn$ floats, as in
+{eq}`eq-checkpoint-memory`) smallest. When several $k$ tie, return the largest, which
+recomputes the fewest layers.
+=== stub
+def best_segment_length(L, c):
+    """Return the k in 1..L with the least peak memory (ties: largest k)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-memory-best-k", best_segment_length)
+=== note
+$\sqrt{L/c}$ from {eq}`eq-checkpoint-optimum` is only close: compare the exact peak for
+every $k$.
+=== solution
+def best_segment_length(L, c):
+    """Return the k in 1..L with the least peak memory (ties: largest k)."""
+    best = 1
+    for k in range(1, L + 1):
+        if -(-L // k) + c * k <= -(-L // best) + c * best:
+            best = k
+    return best
+
+
+bp.check_answer("ex-memory-best-k", best_segment_length)
+'''

@@ -141,3 +141,60 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-hessian-hvp-fd | Your turn: a Hessian-vector product from two gradients
+Write `hvp_centred(grad, theta, v, eps)`: `grad` is a function returning the gradient
+$\nabla\mathcal L(\theta)$ (shape $(P,)$) at a parameter vector `theta` $(P,)$;
+return the centred-difference approximation of $Hv$ in {eq}`eq-hvp` along `v`
+$(P,)$ with step `eps`, shape $(P,)$. Do not change `theta` in place.
+=== stub
+def hvp_centred(grad, theta, v, eps):
+    """Return (grad(theta + eps v) - grad(theta - eps v)) / (2 eps)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-hessian-hvp-fd", hvp_centred)
+=== note
+$Hv$ is the directional derivative of the gradient along $v$; the centred difference
+is accurate to $O(\epsilon^2)$.
+=== solution
+def hvp_centred(grad, theta, v, eps):
+    """Return (grad(theta + eps v) - grad(theta - eps v)) / (2 eps)."""
+    return (grad(theta + eps * v) - grad(theta - eps * v)) / (2 * eps)
+
+
+bp.check_answer("ex-hessian-hvp-fd", hvp_centred)
+=== exercise ex-hessian-r-dense | Your turn: the R-operator of a dense tanh layer
+A dense layer computes $Z = XW + \mathbf 1 b$ and $A = \tanh Z$. Move its parameters
+along $(V_W, V_b)$ while its input moves with $\mathcal R\{X\}$. Write
+`r_dense(X, RX, W, b, VW, Vb)`, which returns the pair
+$(\mathcal R\{Z\}, \mathcal R\{A\})$, both of shape $(N, n_\text{out})$, for `X`
+and `RX` $(N, n_\text{in})$, `W` and `VW` $(n_\text{in}, n_\text{out})$, `b` and
+`Vb` $(n_\text{out},)$. Each part is graded on its own.
+=== stub
+def r_dense(X, RX, W, b, VW, Vb):
+    """Return (R{Z}, R{A}) of Z = X W + b, A = tanh(Z)."""
+    RZ = ...  # your code here
+    RA = ...  # your code here
+    return RZ, RA
+
+
+bp.check_answer("ex-hessian-r-dense", r_dense)
+=== note
+$\mathcal R\{\cdot\}$ is $\frac{d}{d\epsilon}$ at $\epsilon = 0$: the product rule
+on $XW$ gives two terms, the bias one more, and the chain rule through $\tanh$ the
+factor $1 - \tanh^2 Z$.
+=== solution
+def r_dense(X, RX, W, b, VW, Vb):
+    """Return (R{Z}, R{A}) of Z = X W + b, A = tanh(Z)."""
+    Z = X @ W + b
+    RZ = RX @ W + X @ VW + Vb
+    RA = (1 - np.tanh(Z) ** 2) * RZ
+    return RZ, RA
+
+
+bp.check_answer("ex-hessian-r-dense", r_dense)
+'''

@@ -153,3 +153,66 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-conv-kernel-grad | Your turn: the kernel's gradient, with a stride
+A 1-D convolution layer reads `x` $(N, C, n)$ (already padded) with a kernel
+$K$ $(O, C, k)$ and stride $s$:
+$z_{m,o,j} = b_o + \sum_{c,u} K_{o,c,u}\, x_{m,c,\,sj+u}$, $j = 0, \dots, n'-1$.
+Write `conv1d_grad_kernel(x, delta, k, stride)`, which returns
+$\partial L/\partial K$, shape $(O, C, k)$, given `delta`
+$= \partial L/\partial z$, shape $(N, O, n')$.
+=== stub
+def conv1d_grad_kernel(x, delta, k, stride):
+    """Return dL/dK (O, C, k) from x (N, C, n) and delta (N, O, n')."""
+    ...  # your code here
+
+
+bp.check_answer("ex-conv-kernel-grad", conv1d_grad_kernel)
+=== note
+By {eq}`eq-conv-grad-kernel`: tap $u$ pairs each $\delta_{m,o,j}$ with the input
+it multiplied, $x_{m,c,\,sj+u}$, summed over the batch and the positions. The
+strided slice `x[:, :, u : u + stride * (n' - 1) + 1 : stride]` holds those inputs.
+=== solution
+def conv1d_grad_kernel(x, delta, k, stride):
+    """Return dL/dK (O, C, k) from x (N, C, n) and delta (N, O, n')."""
+    n_out = delta.shape[2]
+    grad = np.zeros((delta.shape[1], x.shape[1], k))
+    for u in range(k):
+        window = x[:, :, u : u + stride * (n_out - 1) + 1 : stride]
+        grad[:, :, u] = np.einsum("moj,mcj->oc", delta, window)
+    return grad
+
+
+bp.check_answer("ex-conv-kernel-grad", conv1d_grad_kernel)
+=== exercise ex-conv-input-grad | Your turn: the input's gradient, with a stride
+For the same layer, write `conv1d_grad_input(delta, K, n, stride)`, which returns
+$\partial L/\partial x$, shape $(N, C, n)$, given `delta` $(N, O, n')$, the kernel
+`K` $(O, C, k)$, the input length `n` and the stride. (Some last entries of $x$
+may be read by no window: their gradient is zero.)
+=== stub
+def conv1d_grad_input(delta, K, n, stride):
+    """Return dL/dx (N, C, n) from delta (N, O, n') and K (O, C, k)."""
+    ...  # your code here
+
+
+bp.check_answer("ex-conv-input-grad", conv1d_grad_input)
+=== note
+Output $j$ read $x_{m,c,\,sj+u}$ with weight $K_{o,c,u}$: send
+$\delta_{m,o,j}K_{o,c,u}$ back to that position and add up, which is
+{eq}`eq-conv-grad-input` written as a scatter.
+=== solution
+def conv1d_grad_input(delta, K, n, stride):
+    """Return dL/dx (N, C, n) from delta (N, O, n') and K (O, C, k)."""
+    N, _, n_out = delta.shape
+    grad = np.zeros((N, K.shape[1], n))
+    for u in range(K.shape[2]):
+        where = slice(u, u + stride * (n_out - 1) + 1, stride)
+        grad[:, :, where] += np.einsum("moj,oc->mcj", delta, K[:, :, u])
+    return grad
+
+
+bp.check_answer("ex-conv-input-grad", conv1d_grad_input)
+'''

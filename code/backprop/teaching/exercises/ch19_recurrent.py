@@ -127,3 +127,54 @@ EXERCISES = [
         },
     ),
 ]
+
+
+# The exercises' words (see _text.py): the chapter's graded cells are written from them.
+TEXT = r'''
+=== exercise ex-rnn-delta-step | Your turn: one step of backpropagation through time
+In the tanh RNN $h_t = \tanh(x_t W_x + h_{t-1} W_h + \mathbf 1 b)$, let
+$\delta_t = \partial\mathcal L/\partial z_t$ and $G_t$ the gradient reaching $h_t$
+directly from the loss at step $t$. Write `bptt_step(delta_next, G_t, h_t, W_h)`,
+which returns $\delta_t$, shape $(N, m)$, from `delta_next` $= \delta_{t+1}$,
+`G_t` and `h_t`, all $(N, m)$, and `W_h` $(m, m)$.
+=== stub
+def bptt_step(delta_next, G_t, h_t, W_h):
+    """Return delta_t (N, m) from delta_{t+1}, G_t and h_t."""
+    ...  # your code here
+
+
+bp.check_answer("ex-rnn-delta-step", bptt_step)
+=== note
+By {eq}`eq-rnn-delta`: $h_t$ reaches the loss directly ($G_t$) and through
+$z_{t+1}$ ($\delta_{t+1}W_h^\top$); then $\tanh'(z_t) = 1 - h_t^2$.
+=== solution
+def bptt_step(delta_next, G_t, h_t, W_h):
+    """Return delta_t (N, m) from delta_{t+1}, G_t and h_t."""
+    return (delta_next @ W_h.T + G_t) * (1 - h_t**2)
+
+
+bp.check_answer("ex-rnn-delta-step", bptt_step)
+=== exercise ex-rnn-grad-wh | Your turn: the recurrent weight's gradient, summed over time
+Write `grad_W_h(H, h0, delta)`, which returns $\nabla_{W_h}\mathcal L$, shape
+$(m, m)$, given the states `H` $(N, T, m)$ (`H[:, t - 1]` is $h_t$), the initial
+state `h0` $(N, m)$ and the errors `delta` $(N, T, m)$ (`delta[:, t - 1]` is
+$\delta_t = \partial\mathcal L/\partial z_t$).
+=== stub
+def grad_W_h(H, h0, delta):
+    """Return dL/dW_h (m, m) from H, h0 and delta."""
+    ...  # your code here
+
+
+bp.check_answer("ex-rnn-grad-wh", grad_W_h)
+=== note
+By {eq}`eq-rnn-fork`, the gradient of a shared weight is the sum of the
+gradients of its copies: step $t$ contributes $h_{t-1}^\top\delta_t$.
+=== solution
+def grad_W_h(H, h0, delta):
+    """Return dL/dW_h (m, m) from H, h0 and delta."""
+    previous = np.concatenate([h0[:, None, :], H[:, :-1, :]], axis=1)
+    return np.einsum("ntj,ntk->jk", previous, delta)
+
+
+bp.check_answer("ex-rnn-grad-wh", grad_W_h)
+'''
