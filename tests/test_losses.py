@@ -131,3 +131,23 @@ def test_sequence_half_sse_averages_over_examples_and_steps():
 def test_sequence_half_sse_refuses_what_it_would_broadcast(a, y, message):
     with pytest.raises(ValueError, match=message):
         bp.get_loss("sequence_half_sse").value(a, y)
+
+
+def test_the_loss_of_a_networks_own_output_equals_the_checked_loss():
+    """Network.loss_and_grads does not check its own output again (of_output); the value
+    and gradient are those of the checked road, labels are still checked, and an output
+    that is not (N, k) takes the checked road and its clear error."""
+    loss = bp.get_loss("cross_entropy")
+    z, y = rng.normal(size=(6, 4)), rng.integers(0, 4, 6)
+    fast, checked = loss.output_value_and_grad(z, y), loss.value_and_grad(z, y)
+    assert fast[0] == checked[0]
+    np.testing.assert_array_equal(fast[1], checked[1])
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.3"):
+        loss.output_value_and_grad(z, np.full(6, 4))
+    with pytest.raises(ValueError, match=r"z has shape \(6, 4, 1\)"):
+        loss.output_value_and_grad(z[:, :, None], y)
+    value, grad = loss.output_value_and_grad(np.full((2, 3), np.nan), np.zeros(2, dtype=int))
+    assert np.isnan(value) and np.isnan(grad).all()  # divergence shows, it is not hidden
+    half = bp.get_loss("half_sse")  # no of_output: the checked road
+    with pytest.raises(ValueError, match="contains NaN"):
+        half.output_value_and_grad(np.full((2, 3), np.nan), np.zeros((2, 3)))

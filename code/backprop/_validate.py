@@ -8,6 +8,8 @@ Public entry points call these once; the helpers used inside hot loops do not.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
@@ -62,7 +64,7 @@ def as_float_array(
     # NaN and inf propagate into the sum (inf - inf = NaN), so a finite sum proves a
     # finite array at a fraction of the cost; a non-finite sum (possibly overflow) is
     # confirmed element by element.
-    if not np.isfinite(np.add.reduce(a, axis=None)) and not np.isfinite(a).all():
+    if not math.isfinite(np.add.reduce(a, axis=None)) and not np.isfinite(a).all():
         raise NonFiniteError(f"{where}: {name} contains {nonfinite(a)}")
     return a
 
@@ -121,7 +123,7 @@ def as_labels(y: ArrayLike, n: int, k: int | None, name: str, where: str) -> NDA
         )
     # one reduction, not two: seen as unsigned, a negative label is a huge number >= k
     unsigned = y.view(_UNSIGNED[y.itemsize]) if y.dtype.kind == "i" else y
-    if k is not None and unsigned.max() >= k:
+    if k is not None and np.maximum.reduce(unsigned, axis=None) >= k:
         raise ValueError(f"{where}: labels must lie in 0..{k - 1}, got {y.min()}..{y.max()}")
     return y
 

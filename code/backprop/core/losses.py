@@ -158,9 +158,22 @@ def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Arr
     With m = max z per row, e = exp(z - m) and S = sum e: softmax = e / S and
     log softmax = z - m - log S, so the exponentials are computed once.
     """
+    return _cross_entropy_of_logits(_logits(z, "cross_entropy"), y)
+
+
+def _output_cross_entropy(z: Array, y: ArrayLike) -> tuple[float, Array]:
+    """The fused cross-entropy of a network's own output: a float array it computed
+    (finite, or NaN and inf after divergence, which the value then shows), so it is
+    not checked again; the targets are. Anything but (N, k) takes the checked road."""
+    if z.ndim != 2 or z.shape[0] == 0:
+        return cross_entropy_value_and_grad(z, y)
+    return _cross_entropy_of_logits(z, y)
+
+
+def _cross_entropy_of_logits(z: Array, y: ArrayLike) -> tuple[float, Array]:
+    """cross_entropy_value_and_grad for logits z (N, k) already known to be an array."""
     # C order, so that the flat views below are views, not copies: with Fortran-ordered
     # or transposed logits, ravel() copied and the labels' -1/N was lost (issue #10).
-    z = _logits(z, "cross_entropy")
     if not z.flags.c_contiguous:
         z = np.ascontiguousarray(z)
     N, k = z.shape
@@ -186,19 +199,28 @@ def cross_entropy_value_and_grad(z: ArrayLike, y: ArrayLike) -> tuple[float, Arr
 class Loss:
     """A loss with its gradient: ``value(a, y) -> float``, ``grad(a, y) -> dL/da``.
 
-    ``fused``, when given, returns both at once, sharing the work.
+    ``fused``, when given, returns both at once, sharing the work; ``of_output``, when
+    given, does the same for a network's own output, which it does not check again
+    (:meth:`Network.loss_and_grads <backprop.core.network.Network.loss_and_grads>`).
     """
 
     name: str
     value: Callable[[ArrayLike, ArrayLike], float]
     grad: Callable[[ArrayLike, ArrayLike], Array]
     fused: Callable[[ArrayLike, ArrayLike], tuple[float, Array]] | None = None
+    of_output: Callable[[Array, ArrayLike], tuple[float, Array]] | None = None
 
     def value_and_grad(self, a: ArrayLike, y: ArrayLike) -> tuple[float, Array]:
         """Return ``(value(a, y), grad(a, y))``."""
         if self.fused is not None:
             return self.fused(a, y)
         return self.value(a, y), self.grad(a, y)
+
+    def output_value_and_grad(self, a: Array, y: ArrayLike) -> tuple[float, Array]:
+        """``value_and_grad`` for ``a``, an array a network computed (y still checked)."""
+        if self.of_output is not None:
+            return self.of_output(a, y)
+        return self.value_and_grad(a, y)
 
     def __repr__(self) -> str:
         return f"Loss({self.name!r})"
@@ -208,7 +230,8 @@ LOSSES: dict[str, Loss] = {
     "half_sse": Loss("half_sse", half_sse, half_sse_grad),
     "mse": Loss("mse", mse, mse_grad),
     "sequence_half_sse": Loss("sequence_half_sse", sequence_half_sse, sequence_half_sse_grad),
-    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad, cross_entropy_value_and_grad),
+    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad,
+                          cross_entropy_value_and_grad, _output_cross_entropy),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy", binary_cross_entropy, binary_cross_entropy_grad
     ),

@@ -155,7 +155,7 @@ class Network:
         """Forward, loss, backward: return the loss; leave the gradients on the layers."""
         loss = get_loss(loss)
         out = self.forward(X, training)  # checks X
-        value, grad = loss.value_and_grad(out, Y)  # checks Y against the output
+        value, grad = loss.output_value_and_grad(out, Y)  # checks Y against the output
         if getattr(grad, "shape", None) != out.shape:  # a user-made Loss may get it wrong
             raise ValueError(f"{type(self).__name__}.loss_and_grads: {loss.name} returned "
                              f"a gradient of shape {np.shape(grad)}, expected {out.shape}")
