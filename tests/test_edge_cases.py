@@ -379,3 +379,18 @@ def test_the_container_honours_each_batch_norms_mode():
         assert bn._cache[0] is True
         net.forward(X, training=False)
         assert bn._cache[0] is False
+
+
+# 14. hvp on an MLP holding BatchNorm failed with "'BatchNorm' object has no attribute 'W'".
+def test_hvp_names_a_layer_it_cannot_differentiate_twice():
+    from backprop.roads.second_order import hessian, hvp, r_pass
+
+    rng = np.random.default_rng(11)
+    net = bp.MLP([bp.Dense.init(3, 4, rng), BatchNorm(4, "tanh"), bp.Dense.init(4, 2, rng)])
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    v = np.ones(net.flat_params.size)
+    for call in (lambda: hvp(net, X, Y, "half_sse", v), lambda: hessian(net, X, Y, "half_sse"),
+                 lambda: r_pass(net, X, Y, "half_sse", v)):
+        with pytest.raises(TypeError, match=r"hvp: layer 2 is a BatchNorm; the R-operator here "
+                                            r"is written for dense layers only"):
+            call()
