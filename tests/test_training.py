@@ -62,3 +62,11 @@ def test_bad_arguments():
         bp.train(net, np.zeros((3, 2)), np.zeros((4, 2)), "mse", 0.1, 1, rng)
     with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         bp.minibatches(5, 0, rng)
+
+
+def test_a_diverged_steps_norm_is_nan_for_a_nan_gradient_and_inf_for_an_inf_one():
+    from backprop.core.training import _norm
+
+    assert _norm([np.array([3.0]), np.array([4.0])]) == pytest.approx(5.0)
+    assert np.isnan(_norm([np.array([1.0, np.nan]), np.array([np.inf])]))
+    assert _norm([np.array([1.0, np.inf]), np.array([2.0])]) == np.inf

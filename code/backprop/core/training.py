@@ -159,8 +159,7 @@ class _Step:
             value = net.loss_and_grads(self.X[rows], self.Y[rows], self.loss)
             if self.measure_norm:
                 grads = net.grads
-                finite = all(np.isfinite(g).all() for g in grads)
-                norm = global_norm(grads) if finite else np.inf
+                norm = _norm(grads)
         except NonFiniteError:  # a checker met the net's own inf or NaN
             value, norm = np.nan, np.nan
         history.step_loss.append(value)
@@ -191,6 +190,14 @@ class _Step:
         """The loss on all of (X, Y), in evaluation mode (no running statistics move)."""
         out = self.net.forward(self.X, training=False)
         self.history.full_loss.append(self.loss.value(out, self.Y))
+
+
+def _norm(grads) -> float:
+    """The gradients' global norm; inf if an entry is infinite, NaN if one is NaN
+    (a gradient with a NaN has no norm)."""
+    if all(np.isfinite(g).all() for g in grads):
+        return global_norm(grads)
+    return np.nan if any(np.isnan(g).any() for g in grads) else np.inf
 
 
 def _epochs(epochs: int, progress: bool):
