@@ -88,6 +88,17 @@ def walk(layers: Iterable[Layer], where: str = "") -> list[tuple[str, Layer]]:
     return found
 
 
+def training_of(layers: Iterable[Layer]) -> bool:
+    """True if every layer, held layers included, is in training mode."""
+    return all(layer.training for _, layer in walk(layers))
+
+
+def set_training(layers: Iterable[Layer], mode: bool) -> None:
+    """Put every layer, held layers included, in ``mode``."""
+    for _, layer in walk(layers):
+        layer.training = bool(mode)
+
+
 def refuse_sharing(where: str, places: Sequence[tuple[str, Layer]]) -> None:
     """Raise ``ValueError`` if one layer object sits at two of ``places``.
 

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validate import as_float_array, as_int
 from .activations import Activation
 from .dense import Dense
-from .layer import Layer, compatible, refuse_sharing, walk
+from .layer import Layer, compatible, refuse_sharing, set_training, training_of, walk
 from .losses import Loss, get_loss
 
 
@@ -67,12 +67,11 @@ class Network:
     @property
     def training(self) -> bool:
         """True if every layer is in training mode; set it to set them all."""
-        return all(layer.training for _, layer in walk(self.layers))
+        return training_of(self.layers)
 
     @training.setter
     def training(self, mode: bool) -> None:
-        for _, layer in walk(self.layers):
-            layer.training = bool(mode)
+        set_training(self.layers, mode)
 
     @contextmanager
     def _mode(self, training: bool | None):

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_float_array
-from ..core.layer import Layer, compatible, refuse_sharing, walk
+from ..core.layer import Layer, compatible, refuse_sharing, set_training, training_of
 
 
 class Residual(Layer):
@@ -52,12 +52,11 @@ class Residual(Layer):
 
     @property
     def training(self) -> bool:
-        return all(layer.training for _, layer in walk(self.branch))
+        return training_of(self.branch)
 
     @training.setter
     def training(self, mode: bool) -> None:
-        for _, layer in walk(self.branch):
-            layer.training = bool(mode)
+        set_training(self.branch, mode)
 
     def forward(self, x: ArrayLike) -> NDArray:
         """Return x + f(x); x (N, n) -> (N, n). Each branch layer in its own mode."""
